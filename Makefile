@@ -1,0 +1,48 @@
+# newsmon: every target sets itself up; `make run` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CONFIG ?= newsmon.toml
+DB     ?= data/newsmon.db
+PORT   ?= 8001
+HOST   ?= 127.0.0.1
+
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export DO_NOT_TRACK ?= 1
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+
+.PHONY: install run test test-fast lint serve bench demo server deploy worker clean
+
+install: $(STAMP)
+
+# Reinstall whenever the lock or the project metadata changes.
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
+	touch $(STAMP)
+
+run: install
+	$(BIN)/newsmon run --config $(CONFIG)
+
+test: install
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+serve: install
+	$(BIN)/newsmon serve-db --db $(DB) --host $(HOST) --port $(PORT)
+
+bench: install
+	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/dedup.py
+	$(BIN)/python bench/fetch.py
+
+clean:
+	rm -rf $(VENV) .prefect .pytest_cache

@@ -1,0 +1,186 @@
+"""The `newsmon` command line. Each subcommand is a thin shell over a flow or a library call.
+
+Exit codes: 0 the command completed (per-item errors are reported and recorded,
+not fatal); 1 the store or the configuration cannot be used; 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEFAULT_DB = "data/newsmon.db"
+DEFAULT_CONFIG = "newsmon.toml"
+
+
+def _offline_prefect_defaults() -> None:
+    """Prefect must not phone home from an analyst's machine or CI."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def _err(message: str) -> None:
+    print(f"newsmon: {message}", file=sys.stderr)
+
+
+def _check_store(db_path: str) -> bool:
+    import store
+
+    try:
+        store.open_db(db_path).close()
+    except store.StoreError as exc:
+        _err(str(exc))
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- ingest
+def cmd_ingest(args: argparse.Namespace) -> int:
+    if not _check_store(args.db):
+        return EXIT_FAILED
+    _offline_prefect_defaults()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from flows import ingest
+
+    progress = Progress(
+        TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), transient=True,
+        disable=not sys.stderr.isatty(),
+    )
+    with progress:
+        bar = progress.add_task("files", total=None)
+        ingest.progress_hook = lambda done, total: progress.update(bar, completed=done, total=total)
+        try:
+            result = asyncio.run(
+                ingest.ingest_files(paths=[str(p) for p in args.paths], db=args.db,
+                                    source=args.source)
+            )
+        finally:
+            ingest.progress_hook = None
+    print(
+        f"{result['files']} files, {result['records']} records: {result['new']} new, "
+        f"{result['duplicates']} duplicates, {result['skipped']} skipped, "
+        f"{result['errors']} errors"
+    )
+    for problem in result["error_list"]:
+        print(f"  error [{problem['stage']}] {problem['item']}: {problem['message']}")
+    print(f"store: {args.db} (run {result['run_id']})")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- extract
+def cmd_extract(args: argparse.Namespace) -> int:
+    from parsers.extract import extract
+    from parsers.files import gunzip
+
+    status = EXIT_OK
+    for path in args.files:
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+            if p.suffix == ".gz":
+                data = gunzip(data, str(p))
+        except (OSError, ValueError) as exc:
+            _err(f"{path}: {exc}")
+            status = EXIT_FAILED
+            continue
+        art = extract(data, url=args.url)
+        if args.format == "text":
+            print(f"# {art.title or '(no title)'}")
+            for name in ("author", "published_at", "section", "language", "page_type", "status"):
+                print(f"{name}: {getattr(art, name)}")
+            if art.error:
+                print(f"error: {art.error}")
+            print()
+            print(art.text)
+        elif args.format == "jsonl":
+            print(art.to_json())
+        else:
+            print(json.dumps(art.to_dict(), ensure_ascii=False, indent=2))
+    return status
+
+
+# --------------------------------------------------------------------------- serve-db
+def cmd_serve_db(args: argparse.Namespace) -> int:
+    if not _check_store(args.db):
+        return EXIT_FAILED
+    from store.datasette import serve_command, write_metadata
+
+    meta_path = Path(args.db).with_suffix(".metadata.json")
+    write_metadata(meta_path, args.db, _topics(args))
+    argv = serve_command(args.db, args.host, args.port, meta_path)
+    print(f"Datasette on http://{args.host}:{args.port}/ (Ctrl-C to stop)")
+    os.execvp(argv[0], argv)
+    return EXIT_OK  # pragma: no cover - exec does not return
+
+
+def _topics(args: argparse.Namespace) -> list:
+    config_path = getattr(args, "config", None) or DEFAULT_CONFIG
+    if not Path(config_path).exists():
+        return []
+    from flows.config import load_config
+
+    try:
+        return load_config(config_path).topics
+    except Exception:  # noqa: BLE001 - a broken config must not stop browsing
+        return []
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsmon", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="ingest local files (text exports, HTML, JSON Lines)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders; .gz accepted")
+    p.add_argument("--db", default=DEFAULT_DB, help=f"SQLite store (default {DEFAULT_DB})")
+    p.add_argument("--source", help="source name to record for these files")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("extract", help="extract one record per HTML file and print it")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".html or .html.gz")
+    p.add_argument("--url", help="the page's URL (helps profiles and canonical URLs)")
+    p.add_argument("--format", choices=["json", "jsonl", "text"], default="json")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("serve-db", help="browse the store in Datasette (read-only)")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8001)
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.set_defaults(func=cmd_serve_db)
+
+    for register in EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+#: Subcommands registered by other modules of flows/ (monitor, dedup, topics, ...).
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""The ingest flow: local files -> records -> dedup -> store, with a run summary."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import acreate_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.context import get_run_context
+
+import store
+from flows.localfiles import Problem, expand, read_records
+from parsers.record import Article
+
+#: Records appended per transaction.
+BATCH_SIZE = 200
+
+ProgressHook = Callable[[int, int], None]
+#: Set by the CLI to draw a progress bar (flow parameters must stay serialisable).
+progress_hook: ProgressHook | None = None
+
+
+@dataclass
+class IngestSummary:
+    run_id: str
+    files: int = 0
+    records: int = 0
+    new: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    errors: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "files": self.files,
+            "records": self.records,
+            "new": self.new,
+            "duplicates": self.duplicates,
+            "skipped": self.skipped,
+            "errors": len(self.errors),
+        }
+
+    def markdown(self) -> str:
+        lines = [
+            "# newsmon ingest",
+            "",
+            "| files | records | new | duplicates | skipped | errors |",
+            "|---:|---:|---:|---:|---:|---:|",
+            f"| {self.files} | {self.records} | {self.new} | {self.duplicates} "
+            f"| {self.skipped} | {len(self.errors)} |",
+        ]
+        if self.errors:
+            lines += ["", "## Errors", "", "| item | stage | message |", "|---|---|---|"]
+            for p in self.errors[:100]:
+                msg = p.message.replace("|", "\\|").replace("\n", " ")
+                lines.append(f"| {p.item} | {p.stage} | {msg} |")
+            if len(self.errors) > 100:
+                lines.append(f"| … | | {len(self.errors) - 100} more in the run_errors table |")
+        return "\n".join(lines)
+
+
+@task(name="append-batch", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def append_task(db_path: str, records: list[Article], run_id: str) -> store.BatchResult:
+    """One transaction per batch; retried because a busy store is a passing condition."""
+    db = store.open_db(db_path)
+    try:
+        return store.append_batch(db, records, run_id=run_id)
+    finally:
+        db.close()
+
+
+def _flow_run_id() -> str | None:
+    try:
+        return str(get_run_context().flow_run.id)
+    except Exception:  # noqa: BLE001 - outside a flow run (tests of helpers)
+        return None
+
+
+@flow(name="ingest-files", log_prints=True)
+async def ingest_files(
+    paths: list[str], db: str = "data/newsmon.db", source: str | None = None
+) -> dict[str, Any]:
+    """Ingest plain-text exports, saved HTML and JSON Lines files (folders and .gz accepted)."""
+    logger = get_run_logger()
+    database = store.open_db(db)
+    run_id = store.start_run(database, "ingest-files", _flow_run_id())
+    summary = IngestSummary(run_id=run_id)
+    status = "failed"
+    try:
+        files, problems = expand(paths)
+        summary.files = len(files)
+        for p in problems:
+            _record(database, summary, p, source)
+        batch: list[Article] = []
+        for done, path in enumerate(files, start=1):
+            try:
+                for art in read_records(path, source=source):
+                    summary.records += 1
+                    if not art.ok:
+                        _record(database, summary, Problem(str(path), "parse", art.error or ""), source)
+                        continue
+                    batch.append(art)
+                    if len(batch) >= BATCH_SIZE:
+                        _apply(summary, append_task(db, batch, run_id))
+                        batch = []
+            except (ValueError, OSError, UnicodeError) as exc:
+                _record(database, summary, Problem(str(path), "read", str(exc)), source)
+            if progress_hook:
+                progress_hook(done, len(files))
+        if batch:
+            _apply(summary, append_task(db, batch, run_id))
+        status = "completed"
+    finally:
+        store.finish_run(
+            database,
+            run_id,
+            status=status,
+            items=summary.records,
+            new=summary.new,
+            duplicates=summary.duplicates,
+            errors=len(summary.errors),
+            summary=summary.as_dict(),
+        )
+        database.close()
+    await acreate_markdown_artifact(
+        key="ingest-summary", markdown=summary.markdown(), description="newsmon ingest run"
+    )
+    logger.info(
+        "ingest: %d files, %d new, %d duplicates, %d errors",
+        summary.files,
+        summary.new,
+        summary.duplicates,
+        len(summary.errors),
+    )
+    result = summary.as_dict()
+    result["error_list"] = [p.__dict__ for p in summary.errors]
+    return result
+
+
+def _apply(summary: IngestSummary, result: store.BatchResult) -> None:
+    summary.new += result.new
+    summary.duplicates += result.duplicates
+    summary.skipped += len(result.rejected)
+
+
+def _record(database, summary: IngestSummary, problem: Problem, source: str | None) -> None:
+    summary.errors.append(problem)
+    store.record_error(
+        database,
+        summary.run_id,
+        source=source,
+        item=problem.item,
+        stage=problem.stage,
+        message=problem.message,
+    )
+
+
+def default_db() -> str:
+    return os.environ.get("NEWSMON_DB", str(Path("data") / "newsmon.db"))

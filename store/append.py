@@ -1,0 +1,155 @@
+"""Appending clean records: dedup first, then one transaction per batch."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from parsers.record import Article
+from store.dedup import ExactDeduper, Match, content_hash
+
+ARTICLE_COLUMNS = (
+    "url",
+    "canonical_url",
+    "source",
+    "title",
+    "author",
+    "published_at",
+    "modified_at",
+    "section",
+    "language",
+    "text",
+    "tags",
+    "provenance",
+    "page_type",
+    "truncated",
+    "content_hash",
+    "word_count",
+    "first_seen_at",
+    "run_id",
+)
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Sighting:
+    article_id: int
+    url: str | None
+    method: str
+    similarity: float
+
+
+@dataclass
+class BatchResult:
+    new_ids: list[int] = field(default_factory=list)
+    sightings: list[Sighting] = field(default_factory=list)
+    #: records that were not stored: (url, reason) for failed parses and non-articles
+    rejected: list[tuple[str | None, str]] = field(default_factory=list)
+
+    @property
+    def new(self) -> int:
+        return len(self.new_ids)
+
+    @property
+    def duplicates(self) -> int:
+        return len(self.sightings)
+
+
+def to_row(article: Article, *, run_id: str | None, now: str) -> dict[str, Any]:
+    """The articles-table row for a record (JSON for lists and provenance)."""
+    text = article.text or ""
+    return {
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "source": article.source,
+        "title": article.title,
+        "author": article.author,
+        "published_at": article.published_at,
+        "modified_at": article.modified_at,
+        "section": article.section,
+        "language": article.language,
+        "text": text,
+        "tags": json.dumps(article.tags, ensure_ascii=False),
+        "provenance": json.dumps(article.provenance, ensure_ascii=False),
+        "page_type": article.page_type,
+        "truncated": int(bool(article.truncated)),
+        "content_hash": content_hash(text),
+        "word_count": len(text.split()),
+        "first_seen_at": now,
+        "run_id": run_id,
+    }
+
+
+def make_deduper(db: sqlite_utils.Database):
+    """The dedup layers in force (exact ones for now)."""
+    return ExactDeduper(db)
+
+
+def append_batch(
+    db: sqlite_utils.Database,
+    articles: list[Article],
+    *,
+    run_id: str | None = None,
+    now: str | None = None,
+) -> BatchResult:
+    """Append the records that are new; record the others as sightings.
+
+    The whole batch is one transaction: a crash part-way leaves the store as it
+    was before the batch, and the next run appends the batch again exactly once.
+    """
+    now = now or utcnow()
+    result = BatchResult()
+    deduper = make_deduper(db)
+    insert_sql = (
+        f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
+        f"VALUES ({', '.join('?' for _ in ARTICLE_COLUMNS)})"
+    )
+    with db.atomic():
+        for article in articles:
+            if not article.ok:
+                result.rejected.append((article.url, article.error or "failed"))
+                continue
+            if article.page_type not in (None, "", "article"):
+                result.rejected.append((article.url, f"not an article ({article.page_type})"))
+                continue
+            row = to_row(article, run_id=run_id, now=now)
+            match = deduper.find(row)
+            if match is not None:
+                _record_sighting(db, match, row, run_id=run_id, now=now)
+                result.sightings.append(
+                    Sighting(match.article_id, row["url"], match.method, match.similarity)
+                )
+                continue
+            cur = db.execute(insert_sql, [row[c] for c in ARTICLE_COLUMNS])
+            article_id = cur.lastrowid
+            deduper.index(article_id, row)
+            result.new_ids.append(article_id)
+    return result
+
+
+def _record_sighting(
+    db: sqlite_utils.Database, match: Match, row: dict[str, Any], *, run_id: str | None, now: str
+) -> None:
+    db.execute(
+        "INSERT INTO sightings (article_id, url, canonical_url, source, title, seen_at, run_id, "
+        "method, similarity, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            match.article_id,
+            row["url"],
+            row["canonical_url"],
+            row["source"],
+            row["title"],
+            now,
+            run_id,
+            match.method,
+            match.similarity,
+            json.dumps(match.details, ensure_ascii=False) if match.details else None,
+        ],
+    )

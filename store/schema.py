@@ -1,0 +1,135 @@
+"""Schema of the newsmon store, as an ordered list of migrations.
+
+``PRAGMA user_version`` records how far a database has been migrated; opening a
+database runs every later migration in one transaction each, so an old store
+is upgraded in place and a half-applied upgrade is never left behind.
+Migrations are append-only: never edit one that has shipped, add a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+
+
+def _v1_core(db: sqlite_utils.Database) -> None:
+    """The first released schema: articles, sightings, runs, run errors."""
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,
+            "canonical_url": str,
+            "source": str,
+            "title": str,
+            "author": str,
+            "published_at": str,
+            "section": str,
+            "language": str,
+            "text": str,
+            "tags": str,
+            "provenance": str,
+            "content_hash": str,
+            "first_seen_at": str,
+            "run_id": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["articles"].create_index(["canonical_url"], if_not_exists=True)
+    db["articles"].create_index(["content_hash"], if_not_exists=True)
+    db["articles"].create_index(["published_at"], if_not_exists=True)
+    db["articles"].create_index(["source", "published_at"], if_not_exists=True)
+    db["sightings"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "url": str,
+            "canonical_url": str,
+            "source": str,
+            "title": str,
+            "seen_at": str,
+            "run_id": str,
+            "method": str,
+            "similarity": float,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+        if_not_exists=True,
+    )
+    db["sightings"].create_index(["article_id"], if_not_exists=True)
+    db["runs"].create(
+        {
+            "id": str,
+            "flow": str,
+            "started_at": str,
+            "ended_at": str,
+            "status": str,
+            "items": int,
+            "new": int,
+            "duplicates": int,
+            "errors": int,
+            "summary": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["run_errors"].create(
+        {
+            "id": int,
+            "run_id": str,
+            "source": str,
+            "item": str,
+            "stage": str,
+            "message": str,
+            "at": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id")],
+        if_not_exists=True,
+    )
+    db["run_errors"].create_index(["run_id"], if_not_exists=True)
+    if not db["articles_fts"].exists():
+        db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize=FTS_TOKENIZE)
+
+
+def _v2_extraction_fields(db: sqlite_utils.Database) -> None:
+    """Fields the HTML extractor adds: page type, truncation, modification date, size."""
+    articles = db["articles"]
+    cols = articles.columns_dict
+    for name, kind in (
+        ("modified_at", str),
+        ("page_type", str),
+        ("truncated", int),
+        ("word_count", int),
+    ):
+        if name not in cols:
+            articles.add_column(name, kind)
+    db.execute(
+        "UPDATE articles SET page_type = coalesce(page_type, 'article'), "
+        "truncated = coalesce(truncated, 0)"
+    )
+    db.execute(
+        "UPDATE articles SET word_count = "
+        "length(text) - length(replace(text, ' ', '')) + 1 WHERE word_count IS NULL"
+    )
+    if "details" not in db["sightings"].columns_dict:
+        db["sightings"].add_column("details", str)
+    db["articles"].create_index(["first_seen_at"], if_not_exists=True)
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_extraction_fields]
+
+
+def register(migration: Migration) -> None:
+    """Append a migration owned by another store module (kept in import order)."""
+    if migration not in MIGRATIONS:
+        MIGRATIONS.append(migration)
+
+
+def current_version() -> int:
+    return len(MIGRATIONS)
