@@ -51,7 +51,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from flows import ingest
 
     progress = Progress(
-        TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), transient=True,
+        TextColumn("ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        transient=True,
         disable=not sys.stderr.isatty(),
     )
     with progress:
@@ -59,8 +62,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         ingest.progress_hook = lambda done, total: progress.update(bar, completed=done, total=total)
         try:
             result = asyncio.run(
-                ingest.ingest_files(paths=[str(p) for p in args.paths], db=args.db,
-                                    source=args.source)
+                ingest.ingest_files(
+                    paths=[str(p) for p in args.paths], db=args.db, source=args.source
+                )
             )
         finally:
             ingest.progress_hook = None

@@ -100,10 +100,10 @@ async def ingest_files(
         batch: list[Article] = []
         for done, path in enumerate(files, start=1):
             try:
-                for art in read_records(path, source=source):
+                for item, art in read_records(path, source=source):
                     summary.records += 1
                     if not art.ok:
-                        _record(database, summary, Problem(str(path), "parse", art.error or ""), source)
+                        _record(database, summary, Problem(item, "parse", art.error or ""), source)
                         continue
                     batch.append(art)
                     if len(batch) >= BATCH_SIZE:

@@ -50,8 +50,11 @@ def _open_lines(path: Path) -> Iterator[bytes]:
         yield from fh
 
 
-def read_records(path: Path, *, source: str | None = None) -> Iterator[Article]:
-    """Records from one file; raises InputError/OSError for a file that yields none."""
+def read_records(path: Path, *, source: str | None = None) -> Iterator[tuple[str, Article]]:
+    """(item, record) pairs from one file, item being "path" or "path:line" for JSON Lines.
+
+    Raises InputError/OSError for a file that yields nothing usable.
+    """
     name = str(path)
     url = path.resolve().as_uri()
     with open(path, "rb") as fh:
@@ -68,8 +71,8 @@ def read_records(path: Path, *, source: str | None = None) -> Iterator[Article]:
         if not head.strip():
             raise pf.InputError(f"{name}: empty file")
         try:
-            for _, art in pf.iter_jsonl(_open_lines(path), name=name, source=source):
-                yield art
+            for number, art in pf.iter_jsonl(_open_lines(path), name=name, source=source):
+                yield f"{name}:{number}", art
         except (OSError, EOFError) as exc:
             raise pf.InputError(f"{name}: read failed part-way ({exc})") from exc
         return
@@ -84,6 +87,6 @@ def read_records(path: Path, *, source: str | None = None) -> Iterator[Article]:
     if gz:
         data = pf.gunzip(data, name)
     if kind == "html":
-        yield pf.parse_html_file(data, name=name, url=url, source=source)
+        yield name, pf.parse_html_file(data, name=name, url=url, source=source)
     else:
-        yield pf.parse_text_file(data, name=name, url=url, source=source)
+        yield name, pf.parse_text_file(data, name=name, url=url, source=source)

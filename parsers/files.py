@@ -32,7 +32,7 @@ class InputError(ValueError):
 
 
 def kind_of(name: str, head: bytes = b"") -> str:
-    """"text", "html" or "jsonl", from the suffix (ignoring .gz), else from the first bytes."""
+    """Kind of input ("text", "html" or "jsonl"): from the suffix (ignoring .gz), else from the first bytes."""
     path = PurePath(name.lower())
     suffix = path.suffix
     if suffix == ".gz":
@@ -108,8 +108,12 @@ def _record_from_json(obj: Any, *, source: str | None) -> Article:
         return Article.failed("record has no text", url=obj.get("url"))
     from parsers.text import parse_text_export
 
-    art = parse_text_export(text, url=obj.get("url"), source=obj.get("source") or source,
-                            language=obj.get("language") or None)
+    art = parse_text_export(
+        text,
+        url=obj.get("url"),
+        source=obj.get("source") or source,
+        language=obj.get("language") or None,
+    )
     for field_name in ("title", "author", "modified_at", "section", "canonical_url"):
         value = obj.get(field_name)
         if isinstance(value, str) and value.strip():
@@ -133,14 +137,11 @@ def iter_jsonl(
         if not raw.strip():
             continue
         if len(raw) > MAX_JSONL_LINE_BYTES:
-            yield number, Article.failed(f"{name}:{number}: line longer than 5 MB")
+            yield number, Article.failed("line longer than 5 MB")
             continue
         try:
             obj = json.loads(decode_text(raw).text)
         except (json.JSONDecodeError, ValueError) as exc:
-            yield number, Article.failed(f"{name}:{number}: not valid JSON ({exc.args[0]})")
+            yield number, Article.failed(f"not valid JSON ({exc.args[0]})")
             continue
-        art = _record_from_json(obj, source=source)
-        if not art.ok and art.error and not art.error.startswith(name):
-            art.error = f"{name}:{number}: {art.error}"
-        yield number, art
+        yield number, _record_from_json(obj, source=source)

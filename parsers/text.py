@@ -185,7 +185,7 @@ def _looks_like_title(line: str, rest: list[str]) -> bool:
         0 < len(s) <= 150
         and len(s.split()) <= 20
         and s[-1] not in _TERMINAL_PUNCT
-        and not s.startswith(("\"", "“", "«", "'", "—", "-"))
+        and not s.startswith(('"', "“", "«", "'", "—", "-"))
         and any(_is_paragraph(x) for x in rest)
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from parsers.record import Article
+from store.db import writing
 from store.dedup import ExactDeduper, Match, content_hash
 
 ARTICLE_COLUMNS = (
@@ -111,7 +112,7 @@ def append_batch(
         f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
         f"VALUES ({', '.join('?' for _ in ARTICLE_COLUMNS)})"
     )
-    with db.atomic():
+    with writing(db):
         for article in articles:
             if not article.ok:
                 result.rejected.append((article.url, article.error or "failed"))

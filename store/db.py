@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -50,7 +52,7 @@ def migrate(db: sqlite_utils.Database) -> int:
     for number in range(current + 1, target + 1):
         # One transaction per migration, version bump included: an interrupted upgrade
         # leaves the store at the previous version, never half-way.
-        with db.atomic():
+        with writing(db):
             schema.MIGRATIONS[number - 1](db)
             db.execute(f"PRAGMA user_version = {number}")
     return target
@@ -65,3 +67,27 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         db.close()
         raise StoreError(f"cannot open the store at {path}: {exc}") from exc
     return db
+
+
+@contextlib.contextmanager
+def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads first and writes later cannot wait for
+    another writer (SQLite returns "database is locked" at once to avoid a
+    deadlock); taking the lock first lets the busy timeout do its job. Nested
+    use falls back to a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")

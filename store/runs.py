@@ -9,12 +9,13 @@ from typing import Any
 import sqlite_utils
 
 from store.append import utcnow
+from store.db import writing
 
 
 def start_run(db: sqlite_utils.Database, flow: str, run_id: str | None = None) -> str:
     """Open a run row (status 'running') so that a crashed run is visible as such."""
     run_id = run_id or str(uuid.uuid4())
-    with db.atomic():
+    with writing(db):
         db.execute(
             "INSERT OR REPLACE INTO runs (id, flow, started_at, status, items, new, duplicates, "
             "errors) VALUES (?, ?, ?, 'running', 0, 0, 0, 0)",
@@ -33,7 +34,7 @@ def record_error(
     message: str,
 ) -> None:
     """Keep one failure where a user sees it (Datasette, `newsmon status`)."""
-    with db.atomic():
+    with writing(db):
         db.execute(
             "INSERT INTO run_errors (run_id, source, item, stage, message, at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -52,7 +53,7 @@ def finish_run(
     errors: int,
     summary: Any = None,
 ) -> None:
-    with db.atomic():
+    with writing(db):
         db.execute(
             "UPDATE runs SET ended_at = ?, status = ?, items = ?, new = ?, duplicates = ?, "
             "errors = ?, summary = ? WHERE id = ?",
@@ -71,7 +72,7 @@ def finish_run(
 
 def mark_stale_runs(db: sqlite_utils.Database, older_than_iso: str) -> int:
     """Runs still 'running' that started before the given time crashed: say so."""
-    with db.atomic():
+    with writing(db):
         cur = db.execute(
             "UPDATE runs SET status = 'crashed' WHERE status = 'running' AND started_at < ?",
             [older_than_iso],
