@@ -63,7 +63,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         try:
             result = asyncio.run(
                 ingest.ingest_files(
-                    paths=[str(p) for p in args.paths], db=args.db, source=args.source
+                    paths=[str(p) for p in args.paths],
+                    db=args.db,
+                    source=args.source,
+                    config=args.config if Path(args.config).exists() else None,
                 )
             )
         finally:
@@ -137,6 +140,75 @@ def _topics(args: argparse.Namespace) -> list:
         return []
 
 
+# --------------------------------------------------------------------------- topics, export
+def _open_store(db_path: str):
+    import store
+
+    try:
+        return store.open_db(db_path)
+    except store.StoreError as exc:
+        _err(str(exc))
+        return None
+
+
+def _config_topics(config_path: str) -> list | None:
+    from flows.config import ConfigError, load_config
+    from parsers.topics import load_topics
+
+    try:
+        return load_topics(load_config(config_path).topics)
+    except (ConfigError, ValueError, OSError) as exc:
+        _err(f"{config_path}: {exc}")
+        return None
+
+
+def cmd_retag(args: argparse.Namespace) -> int:
+    topics = _config_topics(args.config)
+    db = _open_store(args.db) if topics is not None else None
+    if db is None:
+        return EXIT_FAILED
+    from store.topics import retag
+
+    count = retag(db, topics)
+    print(f"{count} topic tags over {db['articles'].count} articles ({len(topics)} topics)")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    db = _open_store(args.db)
+    if db is None:
+        return EXIT_FAILED
+    from store.export import export_articles
+
+    try:
+        if args.output:
+            with open(args.output, "w", encoding="utf-8", newline="") as out:
+                n = export_articles(db, topic=args.topic, since=args.since, fmt=args.format, out=out)
+        else:
+            n = export_articles(
+                db, topic=args.topic, since=args.since, fmt=args.format, out=sys.stdout
+            )
+    except ValueError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    print(f"{n} articles exported", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_dedup(args: argparse.Namespace) -> int:
+    db = _open_store(args.db)
+    if db is None:
+        return EXIT_FAILED
+    from store import dedup
+
+    if args.rebuild:
+        n = dedup.rebuild(db)
+        print(f"signatures rebuilt for {n} articles")
+        return EXIT_OK
+    print(dedup.format_explanation(dedup.explain(db, args.explain)))
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsmon", description=__doc__.splitlines()[0])
@@ -146,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders; .gz accepted")
     p.add_argument("--db", default=DEFAULT_DB, help=f"SQLite store (default {DEFAULT_DB})")
     p.add_argument("--source", help="source name to record for these files")
+    p.add_argument(
+        "--config", default=DEFAULT_CONFIG, help="config whose topics tag new articles (if present)"
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("extract", help="extract one record per HTML file and print it")
@@ -161,6 +236,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default=DEFAULT_CONFIG)
     p.set_defaults(func=cmd_serve_db)
 
+    p = sub.add_parser("retag", help="re-apply every configured topic to every article")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.set_defaults(func=cmd_retag)
+
+    p = sub.add_parser("export", help="export articles (of a topic, since a date)")
+    p.add_argument("--topic", help="topic name from the config")
+    p.add_argument("--since", help="YYYY-MM-DD or an ISO date-time")
+    p.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("dedup", help="explain dedup decisions or rebuild signatures")
+    action = p.add_mutually_exclusive_group(required=True)
+    action.add_argument("--explain", metavar="URL", help="why this URL was (not) matched")
+    action.add_argument("--rebuild", action="store_true", help="recompute all signatures")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.set_defaults(func=cmd_dedup)
+
+    _load_extra_commands()
     for register in EXTRA_COMMANDS:
         register(sub)
     return parser
@@ -168,6 +264,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Subcommands registered by other modules of flows/ (monitor, dedup, topics, ...).
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def _load_extra_commands() -> None:
+    """Modules of flows/ that add subcommands register themselves on import."""
+    import importlib
+
+    for module in ("flows.cli_monitor", "flows.cli_ops"):
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:  # pragma: no cover - a broken install, say so
+            _err(f"commands of {module} unavailable: {exc}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

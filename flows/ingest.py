@@ -82,16 +82,53 @@ def _flow_run_id() -> str | None:
         return None
 
 
+def load_topics(config: str | None) -> list:
+    """Topics of the config file (none when there is no config): new articles get tagged."""
+    if not config or not Path(config).exists():
+        return []
+    from flows.config import load_config
+    from parsers.topics import load_topics as parse_topics
+
+    return parse_topics(load_config(config).topics)
+
+
+@task(name="tag-topics", cache_policy=NO_CACHE)
+def tag_task(db_path: str, topics: list, article_ids: list[int]) -> int:
+    """Tag freshly appended articles with the configured topics."""
+    from store.topics import tag_articles
+
+    if not topics or not article_ids:
+        return 0
+    db = store.open_db(db_path)
+    try:
+        return tag_articles(db, topics, article_ids)
+    finally:
+        db.close()
+
+
 @flow(name="ingest-files", log_prints=True)
 async def ingest_files(
-    paths: list[str], db: str = "data/newsmon.db", source: str | None = None
+    paths: list[str],
+    db: str = "data/newsmon.db",
+    source: str | None = None,
+    config: str | None = None,
 ) -> dict[str, Any]:
-    """Ingest plain-text exports, saved HTML and JSON Lines files (folders and .gz accepted)."""
+    """Ingest plain-text exports, saved HTML and JSON Lines files (folders and .gz accepted).
+
+    ``config`` (a newsmon.toml) supplies the topics new articles are tagged with.
+    """
     logger = get_run_logger()
+    topics = load_topics(config)
     database = store.open_db(db)
     run_id = store.start_run(database, "ingest-files", _flow_run_id())
     summary = IngestSummary(run_id=run_id)
     status = "failed"
+
+    def append(batch: list[Article]) -> None:
+        result = append_task(db, batch, run_id)
+        _apply(summary, result)
+        tag_task(db, topics, result.new_ids)
+
     try:
         files, problems = expand(paths)
         summary.files = len(files)
@@ -107,14 +144,14 @@ async def ingest_files(
                         continue
                     batch.append(art)
                     if len(batch) >= BATCH_SIZE:
-                        _apply(summary, append_task(db, batch, run_id))
+                        append(batch)
                         batch = []
             except (ValueError, OSError, UnicodeError) as exc:
                 _record(database, summary, Problem(str(path), "read", str(exc)), source)
             if progress_hook:
                 progress_hook(done, len(files))
         if batch:
-            _apply(summary, append_task(db, batch, run_id))
+            append(batch)
         status = "completed"
     finally:
         store.finish_run(

@@ -8,6 +8,7 @@ Migrations are append-only: never edit one that has shipped, add a new one.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 import sqlite_utils
@@ -122,12 +123,34 @@ def _v2_extraction_fields(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["first_seen_at"], if_not_exists=True)
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_extraction_fields]
+def _owned_by(module: str) -> Migration:
+    """A migration whose tables belong to another store module (imported when run)."""
+
+    def run(db: sqlite_utils.Database) -> None:
+        importlib.import_module(module).migrate(db)
+
+    run.__qualname__ = run.__name__ = f"migrate[{module}]"
+    run.target = (module, "migrate")  # type: ignore[attr-defined]
+    return run
+
+
+MIGRATIONS: list[Migration] = [
+    _v1_core,
+    _v2_extraction_fields,
+    _owned_by("store.dedup"),  # v3: signatures, bands, revisions, story_outlets
+    _owned_by("store.fetchstate"),  # v4: fetch state per URL and source, raw archive
+    _owned_by("store.topics"),  # v5: topics, article_topics
+    _owned_by("store.health"),  # v6: source health, alerts
+]
+
+
+def _key(migration: Migration) -> tuple[str, str]:
+    return getattr(migration, "target", (migration.__module__, migration.__name__))
 
 
 def register(migration: Migration) -> None:
-    """Append a migration owned by another store module (kept in import order)."""
-    if migration not in MIGRATIONS:
+    """Append a migration of another module, unless it is already in the list."""
+    if all(_key(m) != _key(migration) for m in MIGRATIONS):
         MIGRATIONS.append(migration)
 
 

@@ -104,7 +104,8 @@ def tag_articles(
     Returns the number of (article, topic) rows written. Each chunk is one transaction,
     so a reader never sees an article with its old tags deleted and the new ones missing.
     """
-    migrate(db)
+    if not db["article_topics"].exists():
+        migrate(db)
     ids = _all_ids(db) if article_ids is None else list(article_ids)
     written = 0
     with db.atomic():
