@@ -55,3 +55,32 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .prefect .pytest_cache
+
+# --------------------------------------------------------------------------- scheduled runs
+# A Prefect server, the deployments of deployments/prefect.yaml, and a worker that runs them.
+# See docs/operations.md. PREFECT_API_URL is set for deploy/worker only, so that `make run`
+# keeps running flows without a server.
+PREFECT_PORT ?= 4200
+
+server: install
+	$(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT)
+
+deploy worker: export PREFECT_API_URL ?= http://127.0.0.1:$(PREFECT_PORT)/api
+
+# The schedule and time zone come from $(CONFIG) ([settings] schedule, timezone).
+deploy: install
+	$(BIN)/prefect work-pool inspect newsmon >/dev/null 2>&1 || \
+		$(BIN)/prefect work-pool create newsmon --type process
+	$(BIN)/python -m deployments.render --config $(CONFIG) -- \
+		$(BIN)/prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml
+	$(BIN)/python -m deployments.automations
+
+worker: install
+	$(BIN)/prefect worker start --pool newsmon --type process
+
+# Offline demo: the replica of news sites on 127.0.0.1:8701-8706, one monitor run against it.
+demo: install
+	@mkdir -p data
+	$(BIN)/python -m demo.replica --base-port 8701 --then \
+		$(BIN)/python -m flows.cli_monitor run --config demo/newsmon.demo.toml --db data/demo.db
+	@echo "Browse it: make serve DB=data/demo.db"

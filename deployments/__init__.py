@@ -1,0 +1,11 @@
+"""How newsmon runs unattended: Prefect deployments, one-process serving, server automations.
+
+- ``prefect.yaml``: the deployments (monitor-news on a schedule, ingest-files and reparse by
+  hand) on the process work pool ``newsmon``; deployed by ``make deploy`` through ``render``.
+- ``render``: newsmon.toml's schedule, time zone and paths into ``prefect deploy``'s environment.
+- ``entrypoints``: the flows as deployed (retries, time limit).
+- ``serve``: ``newsmon serve``, the same deployments run by one process.
+- ``automations``: the automation that marks silent (zombie) flow runs Crashed.
+
+See docs/operations.md.
+"""
