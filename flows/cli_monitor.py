@@ -1,0 +1,237 @@
+"""``newsmon run`` and ``newsmon reparse``: the monitor flow and the archive re-parser.
+
+Importing this module registers both subcommands in ``flows.cli.EXTRA_COMMANDS``
+(import it after that list is defined, e.g. at the end of flows/cli.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flows.config import Config
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEFAULT_CONFIG = "newsmon.toml"
+DEFAULT_DB = "data/newsmon.db"
+
+_STAGES = {
+    "discover": "discovering",
+    "fetch": "fetching",
+    "parse": "parsing",
+    "store": "storing",
+    "files": "reading files",
+    "done": "done",
+}
+
+
+def _err(message: str) -> None:
+    print(f"newsmon: {message}", file=sys.stderr)
+
+
+def _load(config_path: str) -> Config | None:
+    from flows.config import ConfigError, load_config
+
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        for message in exc.messages:
+            print(message, file=sys.stderr)
+        _err(f"{len(exc.messages)} problem(s) in {config_path}; nothing was fetched")
+        return None
+
+
+def _check_store(db_path: str) -> bool:
+    import store
+
+    try:
+        store.open_db(db_path).close()
+    except store.StoreError as exc:
+        _err(str(exc))
+        return False
+    return True
+
+
+def _offline_prefect_defaults() -> None:
+    import os
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def source_line(r: dict[str, Any]) -> str:
+    """One line per source: what happened, in words a user acts on."""
+    name = r["name"]
+    if r["status"] in ("unreachable", "failed", "backing_off", "disabled") and r["message"]:
+        head = f"{name}: {r['message']}"
+        if r["status"] == "failed":
+            head = f"{name}: failed: {r['message']}"
+        if r["new"] or r["duplicates"]:
+            head += f" ({r['new']} new, {r['duplicates']} duplicates from earlier queues)"
+        return head
+    parts = [
+        f"{r['discovered']} discovered",
+        f"{r['new']} new",
+        _n(r["duplicates"], "duplicate"),
+        f"{r['not_modified']} not modified",
+    ]
+    if r["robots"]:
+        parts.append(f"{r['robots']} skipped by robots.txt")
+    if r["files"]:
+        parts.append(_n(r["files"], "file") + " read")
+    parts.append(_n(r["errors"], "error"))
+    if r["pending"]:
+        parts.append(f"{r['pending']} still queued")
+    return f"{name}: " + ", ".join(parts)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    cfg = _load(args.config)
+    if cfg is None:
+        return EXIT_FAILED
+    names = {s.name for s in cfg.sources}
+    unknown = [n for n in (args.source or []) if n not in names]
+    if unknown:
+        _err(
+            f"unknown source(s): {', '.join(unknown)}; {args.config} has: "
+            f"{', '.join(sorted(names))}"
+        )
+        return EXIT_USAGE
+    db_path = args.db or cfg.settings.db
+    if not _check_store(db_path):
+        return EXIT_FAILED
+    _offline_prefect_defaults()
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from flows import monitor
+
+    selected = args.source or [s.name for s in cfg.sources]
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.fields[counts]}", style="dim"),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
+    bars = {}
+
+    def hook(name: str, stage: str, counts: dict[str, Any]) -> None:
+        bar = bars.get(name)
+        if bar is None:
+            return
+        text = (
+            f"{counts['discovered']} discovered, {counts['new']} new, "
+            f"{counts['duplicates']} dup, {counts['errors']} errors"
+        )
+        progress.update(bar, description=f"{name}: {_STAGES.get(stage, stage)}", counts=text)
+
+    with progress:
+        for name in selected:
+            bars[name] = progress.add_task(f"{name}: waiting", total=None, counts="")
+        monitor.progress_hook = hook
+        try:
+            result = asyncio.run(
+                monitor.monitor_news(
+                    config=args.config,
+                    sources=args.source or None,
+                    db=db_path,
+                    honor_backoff=args.honor_backoff,
+                )
+            )
+        except Exception as exc:  # noqa: BLE001 - report, do not dump a traceback on users
+            _err(f"the run failed: {type(exc).__name__}: {exc}")
+            return EXIT_FAILED
+        finally:
+            monitor.progress_hook = None
+    for r in result["sources"]:
+        print(source_line(r))
+    print(
+        f"total: {result['new']} new, {_n(result['duplicates'], 'duplicate')}, "
+        f"{_n(result['errors'], 'error')}, {_n(result['requests'], 'request')} "
+        f"in {result['seconds']:.1f} s"
+    )
+    print(f"store: {db_path} (run {result['run_id']})")
+    return EXIT_OK
+
+
+def cmd_reparse(args: argparse.Namespace) -> int:
+    db_path = args.db
+    if db_path is None:
+        cfg = _load(args.config) if Path(args.config).exists() else None
+        db_path = cfg.settings.db if cfg is not None else DEFAULT_DB
+    if not Path(db_path).exists():
+        _err(f"no store at {db_path}")
+        return EXIT_FAILED
+    if not _check_store(db_path):
+        return EXIT_FAILED
+    _offline_prefect_defaults()
+    from flows import monitor
+
+    try:
+        result = asyncio.run(
+            monitor.reparse_archive(
+                db=db_path,
+                source=args.source,
+                config=args.config if os.path.exists(args.config) else None,
+            )
+        )
+    except Exception as exc:  # noqa: BLE001
+        _err(f"reparse failed: {type(exc).__name__}: {exc}")
+        return EXIT_FAILED
+    print(
+        f"{result['pages']} archived pages re-parsed: {result['new']} new, "
+        f"{result['duplicates']} duplicates, {result['revisions']} revisions, "
+        f"{result['errors']} errors"
+    )
+    print(f"store: {db_path} (run {result['run_id']})")
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``run`` and ``reparse`` to the newsmon command line."""
+    p = sub.add_parser("run", help="watch the configured sources once: discover, fetch, store")
+    p.add_argument("--config", default=DEFAULT_CONFIG, help=f"default {DEFAULT_CONFIG}")
+    p.add_argument(
+        "--source", action="append", metavar="NAME", help="only this source (repeat for several)"
+    )
+    p.add_argument("--db", help="SQLite store (default: settings.db of the configuration)")
+    p.add_argument(
+        "--honor-backoff",
+        action="store_true",
+        help="skip sources still backing off after failures (as scheduled runs do)",
+    )
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("reparse", help="rebuild records from archived responses (no network)")
+    p.add_argument("--source", help="only pages of this source")
+    p.add_argument("--db", help="SQLite store (default: settings.db of the configuration)")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.set_defaults(func=cmd_reparse)
+
+
+def _register() -> None:
+    from flows import cli
+
+    commands = getattr(cli, "EXTRA_COMMANDS", None)
+    if commands is not None and register not in commands:
+        commands.append(register)
+
+
+if __name__ == "__main__":
+    # `python -m flows.cli_monitor run ...` works whether or not flows/cli.py imports us.
+    import flows.cli_monitor  # noqa: F401 - registers once, under its real name
+    from flows.cli import main
+
+    sys.exit(main())
+else:
+    _register()
