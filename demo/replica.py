@@ -953,8 +953,11 @@ def demo_config(
             'listing_selector = "ul.news-list > li > a"\n'
             "link_pattern = '/\\d+\\.html$'\n"
             'language = "en"\n'
+            'profile = "trend"\n'
         ),
-        "Trend (Azerbaijani)": lambda: f'homepage = "{bases["trend-az"]}/"\nlanguage = "az"\n',
+        "Trend (Azerbaijani)": lambda: (
+            f'homepage = "{bases["trend-az"]}/"\nlanguage = "az"\nprofile = "trend"\n'
+        ),
         "Caspian Wire": lambda: f'feeds = ["{bases["caspian"]}/rss"]\nlanguage = "en"\n',
         "Flaky": lambda: f'feeds = ["{bases["flaky"]}/feed.xml"]\n',
         "Broken feed": lambda: f'feeds = ["{bases["broken"]}/feed.xml"]\n',

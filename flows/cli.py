@@ -73,7 +73,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             ingest.progress_hook = None
     print(
         f"{result['files']} files, {result['records']} records: {result['new']} new, "
-        f"{result['duplicates']} duplicates, {result['skipped']} skipped, "
+        f"{result['duplicates']} duplicates, {result['revisions']} revisions, "
+        f"{result['skipped']} skipped, "
         f"{result['errors']} errors"
     )
     for problem in result["error_list"]:
@@ -183,7 +184,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         if args.output:
             with open(args.output, "w", encoding="utf-8", newline="") as out:
-                n = export_articles(db, topic=args.topic, since=args.since, fmt=args.format, out=out)
+                n = export_articles(
+                    db, topic=args.topic, since=args.since, fmt=args.format, out=out
+                )
         else:
             n = export_articles(
                 db, topic=args.topic, since=args.since, fmt=args.format, out=sys.stdout

@@ -32,6 +32,7 @@ class IngestSummary:
     records: int = 0
     new: int = 0
     duplicates: int = 0
+    revisions: int = 0
     skipped: int = 0
     errors: list[Problem] = field(default_factory=list)
 
@@ -42,6 +43,7 @@ class IngestSummary:
             "records": self.records,
             "new": self.new,
             "duplicates": self.duplicates,
+            "revisions": self.revisions,
             "skipped": self.skipped,
             "errors": len(self.errors),
         }
@@ -50,10 +52,10 @@ class IngestSummary:
         lines = [
             "# newsmon ingest",
             "",
-            "| files | records | new | duplicates | skipped | errors |",
-            "|---:|---:|---:|---:|---:|---:|",
+            "| files | records | new | duplicates | revisions | skipped | errors |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
             f"| {self.files} | {self.records} | {self.new} | {self.duplicates} "
-            f"| {self.skipped} | {len(self.errors)} |",
+            f"| {self.revisions} | {self.skipped} | {len(self.errors)} |",
         ]
         if self.errors:
             lines += ["", "## Errors", "", "| item | stage | message |", "|---|---|---|"]
@@ -183,6 +185,7 @@ async def ingest_files(
 def _apply(summary: IngestSummary, result: store.BatchResult) -> None:
     summary.new += result.new
     summary.duplicates += result.duplicates
+    summary.revisions += len(result.revisions)
     summary.skipped += len(result.rejected)
 
 

@@ -540,7 +540,9 @@ def parse_pages(src: Source, pages: list[Fetched]) -> list[tuple[Fetched, Articl
     out = []
     for page in pages:
         res = page.result
-        art = extract(res.body, url=res.final_url, headers=res.headers, source=src.name)
+        art = extract(
+            res.body, url=res.final_url, headers=res.headers, source=src.name, profile=src.profile
+        )
         _fill_from_discovery(art, page, src)
         out.append((page, art))
     return out

@@ -11,7 +11,8 @@ import sqlite_utils
 
 from parsers.record import Article
 from store.db import writing
-from store.dedup import ExactDeduper, Match, content_hash
+from store.dedup import Deduper, Match, content_hash
+from store.revisions import Revision, record_revision
 
 ARTICLE_COLUMNS = (
     "url",
@@ -53,6 +54,8 @@ class BatchResult:
     sightings: list[Sighting] = field(default_factory=list)
     #: records that were not stored: (url, reason) for failed parses and non-articles
     rejected: list[tuple[str | None, str]] = field(default_factory=list)
+    #: records that were a changed version of a stored article (same URL or identity)
+    revisions: list[Revision] = field(default_factory=list)
 
     @property
     def new(self) -> int:
@@ -88,9 +91,9 @@ def to_row(article: Article, *, run_id: str | None, now: str) -> dict[str, Any]:
     }
 
 
-def make_deduper(db: sqlite_utils.Database):
-    """The dedup layers in force (exact ones for now)."""
-    return ExactDeduper(db)
+def make_deduper(db: sqlite_utils.Database) -> Deduper:
+    """The dedup layers in force: addresses, exact text, source+title, near-duplicate text."""
+    return Deduper(db)
 
 
 def append_batch(
@@ -121,16 +124,23 @@ def append_batch(
                 result.rejected.append((article.url, f"not an article ({article.page_type})"))
                 continue
             row = to_row(article, run_id=run_id, now=now)
-            match = deduper.find(row)
+            # prepare() also replaces row["canonical_url"] with the clean canonical URL.
+            prepared = deduper.prepare(row)
+            match = deduper.find(prepared)
+            if match is not None and match.kind == "revision":
+                result.revisions.append(record_revision(db, match, row, run_id=run_id, now=now))
+                deduper.index_revision(match.article_id, prepared)
+                continue
             if match is not None:
                 _record_sighting(db, match, row, run_id=run_id, now=now)
+                deduper.index_sighting(match, prepared)
                 result.sightings.append(
                     Sighting(match.article_id, row["url"], match.method, match.similarity)
                 )
                 continue
             cur = db.execute(insert_sql, [row[c] for c in ARTICLE_COLUMNS])
             article_id = cur.lastrowid
-            deduper.index(article_id, row)
+            deduper.index(article_id, prepared)
             result.new_ids.append(article_id)
     return result
 

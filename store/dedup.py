@@ -1,19 +1,51 @@
-"""Deciding whether an incoming record is already in the store.
+"""Deciding whether an incoming record is already in the store, and saying why.
 
-This is the exact layer: same canonical URL, or same normalised text. Each
-decision is a :class:`Match` that the store turns into a ``sightings`` row, so
-the reason a record was not appended stays visible to the analyst.
+Layers, cheapest first; the first that matches decides:
+
+1. ``canonical_url`` / ``identity``: the record's canonical URL, its fetch URL or
+   its identity key (``trend.az:4085123``) is known. Same address, changed text
+   or title: a *revision* of the stored article, not a second article.
+2. ``content_hash``: the same normalised text (a short text must also carry the
+   same title on the same day: a recurring wire item is not a copy).
+3. ``title``: same source, same normalised title within 7 days, and the texts
+   agree (two feeds of one outlet, a teaser and the full story).
+4. ``near_text``: MinHash of word 3-grams (character 3-grams for Chinese,
+   Japanese, Thai...) with a banded LSH index in SQLite (20 bands x 3 rows),
+   searched within ±30 days of the record's date, then verified on the texts
+   themselves: Jaccard or containment of the *core* shingles (another outlet's
+   short header/footer lines left out), enough shared content, no whole
+   paragraphs that only one text has (a digest quoting an article), and no
+   number or name replaced by another in the same context (wire templates
+   differ only there). bench/dedup.py measured the choices (SimHash, 5-grams,
+   other band settings) and docs/benchmarks.md has the numbers.
+
+Every decision is a :class:`Match` with its evidence; the store turns it into a
+``sightings`` row (or an ``article_revisions`` row), so the reason a record was
+not appended stays visible to the analyst (:func:`explain`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
+import numpy as np
 import sqlite_utils
+
+from store.canonical import (
+    canonicalize_url,
+    default_identity_rules,
+    identity_key,
+    registrable_domain,
+)
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -31,35 +63,1148 @@ def content_hash(text: str) -> str:
 
 @dataclass
 class Match:
-    """An incoming record matched a stored article."""
+    """An incoming record matched a stored article.
+
+    ``kind`` is ``"duplicate"`` (recorded as a sighting) or ``"revision"`` (same
+    address, changed text or title: recorded in ``article_revisions``).
+    """
 
     article_id: int
     method: str
     similarity: float = 1.0
     details: dict[str, Any] = field(default_factory=dict)
+    kind: str = "duplicate"
 
 
-class ExactDeduper:
-    """Canonical URL and exact text hash, checked against the store and the current batch."""
+class DedupParamsChanged(RuntimeError):
+    """Stored signatures were computed with other parameters: run ``newsmon dedup --rebuild``."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
 
-    def find(self, record: dict[str, Any]) -> Match | None:
-        url = record.get("canonical_url")
-        if url:
-            row = self.db.execute(
-                "SELECT id FROM articles WHERE canonical_url = ? ORDER BY id LIMIT 1", [url]
-            ).fetchone()
-            if row:
-                return Match(row[0], "canonical_url")
-        row = self.db.execute(
-            "SELECT id FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1",
-            [record["content_hash"]],
-        ).fetchone()
-        if row:
-            return Match(row[0], "content_hash")
+# --------------------------------------------------------------------------- parameters
+@dataclass(frozen=True)
+class Params:
+    """Everything stored signatures depend on (changing one needs :func:`rebuild`)."""
+
+    #: tokens per shingle (words; characters for scripts written without spaces)
+    shingle: int = 3
+    #: MinHash permutations = bands * rows
+    bands: int = 20
+    rows: int = 3
+    seed: int = 20261101
+    # Decision thresholds (no rebuild needed, but kept here so they are reported together).
+    window_days: int = 30
+    title_window_days: int = 7
+    #: fewer distinct shingles than this: too little content for a near-duplicate decision
+    min_shingles: int = 25
+    near_jaccard: float = 0.5
+    near_containment: float = 0.8
+    #: for a containment match the shorter text keeps at least this share of the longer
+    near_ratio: float = 0.5
+    #: above this share of words in paragraphs the other text lacks: not the same article
+    novel_limit: float = 0.25
+    title_containment: float = 0.5
+    #: MinHash estimate below which a candidate is not worth verifying
+    prefilter: float = 0.25
+    max_verify: int = 5
+
+    @property
+    def num_perm(self) -> int:
+        return self.bands * self.rows
+
+    def fingerprint(self) -> str:
+        return (
+            f"minhash-v3 k={self.shingle} b={self.bands} r={self.rows} seed={self.seed} "
+            f"chrome={CHROME_TOKENS}"
+        )
+
+
+DEFAULT_PARAMS = Params()
+
+# --------------------------------------------------------------------------- text signatures
+# Scripts written without spaces between words: one token per character.
+_NOSPACE = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+)
+_TOKEN_RE = re.compile(rf"[{_NOSPACE}]|\d+(?:[.,:/]\d+)*|(?:(?![{_NOSPACE}])[^\W\d_])+")
+_SENTENCE_END = set(".!?…:;\n\r\t\"'“”«»()[]—–-")
+_MASK32 = np.uint64(0xFFFFFFFF)
+_MIX = np.uint64(0x100000001B3)
+_MIX64 = np.uint64(0xBF58476D1CE4E5B9)
+_FINAL = np.uint64(0x9E3779B97F4A7C15)
+_SHIFT32 = np.uint64(32)
+
+
+def _fold(token: str) -> str:
+    # casefold turns Azerbaijani/Turkish İ into i + U+0307; the dot carries no meaning here.
+    return token.casefold().replace("\u0307", "")
+
+
+#: token -> 32-bit hash; the vocabulary of news repeats, so most tokens are hashed once.
+_TOKEN_HASHES: dict[str, int] = {}
+
+
+def _hash_tokens(tokens: list[str]) -> np.ndarray:
+    cache = _TOKEN_HASHES
+    if len(cache) > 200_000:  # about 20 MB
+        cache.clear()
+    out = []
+    for t in tokens:
+        h = cache.get(t)
+        if h is None:
+            h = cache[t] = zlib.crc32(t.encode("utf-8"))
+        out.append(h)
+    return np.array(out, dtype=np.uint64)
+
+
+class TextSig:
+    """Tokens, shingles and MinHash of one text, computed when first needed."""
+
+    def __init__(self, text: str, params: Params = DEFAULT_PARAMS) -> None:
+        self.text = unicodedata.normalize("NFKC", text or "")
+        self.params = params
+
+    @cached_property
+    def _matches(self) -> list[re.Match[str]]:
+        return list(_TOKEN_RE.finditer(self.text))
+
+    @cached_property
+    def _line_tokens(self) -> list[list[str]]:
+        # Tokens never span a line break: tokenising line by line is the same as the whole.
+        return [_TOKEN_RE.findall(_fold(line)) for line in self.text.split("\n")]
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        return [t for line in self._line_tokens for t in line]
+
+    @cached_property
+    def _token_hashes(self) -> np.ndarray:
+        return _hash_tokens(self.tokens)
+
+    @cached_property
+    def shingles(self) -> np.ndarray:
+        """Sorted unique 32-bit hashes of token k-grams (a stable hash: they are stored)."""
+        return _kgrams(self._token_hashes, self.params.shingle)
+
+    @cached_property
+    def paragraphs(self) -> list[tuple[int, np.ndarray]]:
+        """(tokens, shingles) of each line: to tell added paragraphs from added chrome."""
+        th = self._token_hashes
+        out, i = [], 0
+        for line in self._line_tokens:
+            n = len(line)
+            if n:
+                out.append((n, _kgrams(th[i : i + n], self.params.shingle)))
+            i += n
+        return out
+
+    @property
+    def size(self) -> int:
+        return int(self.shingles.size)
+
+    @cached_property
+    def index_shingles(self) -> np.ndarray:
+        """The shingles the LSH index sees: those of lines long enough to be running text.
+
+        Another outlet's header, footer and promo lines are short lines; leaving short
+        lines out of the signature keeps a copy with added chrome close to its original
+        in the index (the verification still compares every shingle).
+        """
+        long_lines = [sh for n, sh in self.paragraphs if n >= CHROME_TOKENS]
+        kept = np.unique(np.concatenate(long_lines)) if long_lines else self.shingles[:0]
+        # A text of short lines only (a list, a table) is indexed whole.
+        return kept if kept.size >= 10 else self.shingles
+
+    @cached_property
+    def minhash(self) -> np.ndarray:
+        """num_perm minima of multiply-add-shift hashes (64-bit arithmetic, high 32 bits)."""
+        a, b = _perms(self.params)
+        x = self.index_shingles
+        if x.size == 0:
+            return np.full(self.params.num_perm, 0xFFFFFFFF, dtype=np.uint32)
+        out = np.full(self.params.num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
+        step = 4096  # a very long text does not allocate num_perm x n at once
+        for i in range(0, x.size, step):
+            xs = x[i : i + step]
+            v = (a[:, None] * xs[None, :] + b[:, None]) >> _SHIFT32
+            np.minimum(out, v.min(axis=1), out=out)
+        return out.astype(np.uint32)
+
+    @cached_property
+    def _band_keys(self) -> list[int]:
+        r = self.params.rows
+        rows = self.minhash.astype(np.uint64).reshape(self.params.bands, r)
+        h = (np.arange(self.params.bands, dtype=np.uint64) + np.uint64(1)) * _FINAL
+        for j in range(r):
+            h = (h ^ rows[:, j]) * _MIX64
+            h ^= h >> np.uint64(31)
+        return h.view(np.int64).tolist()
+
+    def band_keys(self) -> list[int]:
+        """One signed 64-bit key per band: equal keys = identical MinHash rows in that band."""
+        return self._band_keys
+
+    @cached_property
+    def marks(self) -> dict[tuple[str, str, str], frozenset[str]]:
+        """Numbers and mid-sentence capitalised words, keyed by their neighbours.
+
+        Two wire items built on one template share almost every shingle and differ
+        in a date, a rate or a name in the same place: same (previous, next) words,
+        different value. That is what :func:`compare` calls a conflict.
+        """
+        ms, text = self._matches, self.text
+        toks = [_fold(m.group()) for m in ms]
+        out: dict[tuple[str, str, str], set[str]] = {}
+        for i, m in enumerate(ms):
+            raw = m.group()
+            if raw[0].isdigit():
+                kind = "n"
+            elif raw[0].isupper() and not _sentence_initial(text, m.start()):
+                kind = "e"
+            else:
+                continue
+            # Neighbours on the same line only: a moved paragraph keeps its contexts.
+            prev = toks[i - 1] if i and "\n" not in text[ms[i - 1].end() : m.start()] else ""
+            nxt = (
+                toks[i + 1]
+                if i + 1 < len(ms) and "\n" not in text[m.end() : ms[i + 1].start()]
+                else ""
+            )
+            out.setdefault((kind, prev, nxt), set()).add(toks[i])
+            if kind == "n":
+                # "for April 1 is" vs "for March 30 is": the month differs too, so numbers
+                # are also keyed by one neighbour (a weaker sign, see _conflicting).
+                out.setdefault(("n<", prev, ""), set()).add(toks[i])
+                out.setdefault(("n>", "", nxt), set()).add(toks[i])
+        return {k: frozenset(v) for k, v in out.items()}
+
+
+def _kgrams(th: np.ndarray, k: int) -> np.ndarray:
+    if th.size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    k = min(k, th.size)
+    n = th.size - k + 1
+    h = np.zeros(n, dtype=np.uint64)
+    for j in range(k):
+        h = h * _MIX + th[j : j + n] + np.uint64(j + 1)
+    h ^= h >> np.uint64(29)
+    h *= _FINAL
+    h ^= h >> np.uint64(32)
+    return np.unique(h & _MASK32)
+
+
+#: A line shorter than this with (almost) nothing in common with the other text is
+#: page chrome ("Follow us on Telegram", "Home | News", "© 2025 ..."): left out of the core.
+CHROME_TOKENS = 12
+#: A paragraph at least this long that the other text lacks is content, not chrome.
+NOVEL_TOKENS = 10
+_UNSHARED = 0.2
+
+
+def _split_lines(a: TextSig, b: TextSig) -> tuple[np.ndarray, float]:
+    """a's core shingles (its lines minus chrome) and its share of words in novel paragraphs."""
+    keep, total, novel = [], 0, 0
+    for n, sh in a.paragraphs:
+        total += n
+        overlap = np.isin(sh, b.shingles, assume_unique=True).mean() if sh.size else 0.0
+        if overlap < _UNSHARED:
+            if n < CHROME_TOKENS:
+                continue
+            if n >= NOVEL_TOKENS:
+                novel += n
+        keep.append(sh)
+    core = np.unique(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.uint64)
+    return core, (novel / total if total else 0.0)
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and text[i] in " \u00a0":
+        i -= 1
+    return i < 0 or text[i] in _SENTENCE_END
+
+
+_PERMS: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _perms(params: Params) -> tuple[np.ndarray, np.ndarray]:
+    key = (params.num_perm, params.seed)
+    if key not in _PERMS:
+        # Legacy RandomState: its stream is fixed across numpy versions (signatures are stored).
+        rng = np.random.RandomState(params.seed)
+        hi = rng.randint(0, 1 << 32, size=(2, params.num_perm), dtype=np.uint64)
+        lo = rng.randint(0, 1 << 32, size=(2, params.num_perm), dtype=np.uint64)
+        a = (hi[0] << _SHIFT32) | lo[0] | np.uint64(1)  # odd multipliers
+        b = (hi[1] << _SHIFT32) | lo[1]
+        _PERMS[key] = (a, b)
+    return _PERMS[key]
+
+
+def estimate_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.count_nonzero(a == b)) / max(1, a.size)
+
+
+@dataclass
+class Comparison:
+    """The evidence a fuzzy decision rests on.
+
+    ``jaccard``/``containment`` compare all shingles; the ``core_*`` figures leave out
+    short lines the other text does not have (another outlet's header, footer and
+    promo lines) and shingles spanning two lines (a moved paragraph), which is what
+    a reader discounts when judging whether two pages carry the same story.
+    """
+
+    shared: int
+    a_shingles: int
+    b_shingles: int
+    jaccard: float
+    containment: float
+    ratio: float
+    core_shared: int = 0
+    core_jaccard: float = 0.0
+    core_containment: float = 0.0
+    core_ratio: float = 0.0
+    #: share of each text's words in whole paragraphs the other text lacks
+    a_novel: float = 0.0
+    b_novel: float = 0.0
+    #: [values only in a, values only in b, context]: a number replaced by another between
+    #: the same two words (decisive)...
+    number_conflicts: list[list[str]] = field(default_factory=list)
+    #: ...after the same word or before it, or a name replaced (weighed against length)
+    weak_conflicts: list[list[str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for k in (
+            "jaccard",
+            "containment",
+            "ratio",
+            "core_jaccard",
+            "core_containment",
+            "core_ratio",
+            "a_novel",
+            "b_novel",
+        ):
+            d[k] = round(d[k], 4)
+        d["number_conflicts"] = d["number_conflicts"][:5]
+        d["weak_conflicts"] = d["weak_conflicts"][:5]
+        return d
+
+
+def compare(a: TextSig, b: TextSig) -> Comparison:
+    """Exact shingle overlap of two texts, and values that differ in the same context."""
+    sa, sb = a.shingles, b.shingles
+    shared = int(np.intersect1d(sa, sb, assume_unique=True).size)
+    na, nb = int(sa.size), int(sb.size)
+    union = na + nb - shared
+    small, large = min(na, nb), max(na, nb)
+    cmp = Comparison(
+        shared=shared,
+        a_shingles=na,
+        b_shingles=nb,
+        jaccard=shared / union if union else 0.0,
+        containment=shared / small if small else 0.0,
+        ratio=small / large if large else 0.0,
+    )
+    if shared:
+        ca, cmp.a_novel = _split_lines(a, b)
+        cb, cmp.b_novel = _split_lines(b, a)
+        core = int(np.intersect1d(ca, cb, assume_unique=True).size)
+        small, large = min(ca.size, cb.size), max(ca.size, cb.size)
+        cmp.core_shared = core
+        cmp.core_jaccard = core / (ca.size + cb.size - core) if core else 0.0
+        cmp.core_containment = core / small if small else 0.0
+        cmp.core_ratio = small / large if large else 0.0
+    ma, mb = a.marks, b.marks
+    for key in ma.keys() & mb.keys():
+        va, vb = ma[key], mb[key]
+        # A copy may lose values (truncation) or gain some (chrome); only a value replaced
+        # by another in the same place is a conflict.
+        only_a, only_b = va - vb, vb - va
+        if only_a and only_b:
+            pair = [" ".join(sorted(only_a)), " ".join(sorted(only_b)), f"{key[1]} _ {key[2]}"]
+            (cmp.number_conflicts if key[0] == "n" else cmp.weak_conflicts).append(pair)
+    return cmp
+
+
+def _conflicting(cmp: Comparison) -> str | None:
+    if cmp.number_conflicts:
+        a, b, ctx = cmp.number_conflicts[0]
+        return f"numbers differ in the same place ({a} vs {b} in '{ctx}')"
+    # A long text tolerates a name spelled two ways or an edit next to a number; a short
+    # template, where such a difference is the whole news, does not.
+    weak = cmp.weak_conflicts
+    if weak and len(weak) * WEAK_CONFLICT_SHINGLES > max(cmp.core_shared, cmp.shared):
+        a, b, ctx = weak[0]
+        return (
+            f"{len(weak)} value(s) differ in the same place ({a} vs {b} in '{ctx}') "
+            f"for {max(cmp.core_shared, cmp.shared)} shingles in common"
+        )
+    return None
+
+
+#: One weak conflict is tolerated per this many shared shingles.
+WEAK_CONFLICT_SHINGLES = 50
+
+
+def near_verdict(cmp: Comparison, params: Params = DEFAULT_PARAMS) -> tuple[bool, str]:
+    """Is a candidate found by the LSH index the same story? (and why)"""
+    small = min(cmp.a_shingles, cmp.b_shingles)
+    if small < params.min_shingles or cmp.core_shared < params.min_shingles:
+        return False, (
+            f"too little shared content to judge ({cmp.core_shared} shingles in common, "
+            f"{params.min_shingles} needed)"
+        )
+    conflict = _conflicting(cmp)
+    if conflict:
+        return False, conflict
+    novel = max(cmp.a_novel, cmp.b_novel)
+    if novel > params.novel_limit:
+        return False, (
+            f"{novel:.0%} of one text is paragraphs the other lacks: another article "
+            "that quotes or contains it"
+        )
+    if cmp.core_jaccard >= params.near_jaccard:
+        return True, f"core Jaccard {cmp.core_jaccard:.2f} >= {params.near_jaccard}"
+    if cmp.core_containment >= params.near_containment and cmp.core_ratio >= params.near_ratio:
+        return True, (
+            f"core containment {cmp.core_containment:.2f} >= {params.near_containment} "
+            f"(length ratio {cmp.core_ratio:.2f})"
+        )
+    return False, (
+        f"core Jaccard {cmp.core_jaccard:.2f}, containment {cmp.core_containment:.2f}: "
+        "too different"
+    )
+
+
+def title_verdict(
+    cmp: Comparison, params: Params = DEFAULT_PARAMS, *, same_day: bool = True
+) -> tuple[bool, str]:
+    """Same source and title: do the texts agree enough to be one story?"""
+    conflict = _conflicting(cmp)
+    if conflict:
+        return False, conflict
+    small, large = sorted((cmp.a_shingles, cmp.b_shingles))
+    if large < params.min_shingles and not same_day:
+        # Two short items with one title on different days: a recurring item (a rate, a
+        # forecast), not a teaser of a longer story.
+        return False, "short recurring item on another day"
+    need = params.title_containment if small >= params.min_shingles else 0.8
+    if small and cmp.containment >= need:
+        return True, f"same title, shorter text {cmp.containment:.0%} contained in the other"
+    return False, f"same title but different text (containment {cmp.containment:.2f})"
+
+
+# --------------------------------------------------------------------------- schema
+def migrate(db: sqlite_utils.Database) -> None:
+    """Create the dedup tables and views if missing; index existing articles once."""
+    fresh = not db["dedup_signatures"].exists()
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS dedup_signatures ("
+        "article_id INTEGER PRIMARY KEY REFERENCES articles(id), source TEXT, title_key TEXT, "
+        "day INTEGER, shingles INTEGER, minhash BLOB)"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS dedup_signatures_title "
+        "ON dedup_signatures (title_key, source, day)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS dedup_bands (key INTEGER NOT NULL, article_id INTEGER NOT "
+        "NULL, day INTEGER, PRIMARY KEY (key, article_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS dedup_keys (key TEXT NOT NULL, article_id INTEGER NOT NULL, "
+        "kind TEXT NOT NULL, origin TEXT NOT NULL, "
+        "PRIMARY KEY (key, article_id, kind, origin)) WITHOUT ROWID"
+    )
+    db.execute("CREATE TABLE IF NOT EXISTS dedup_meta (key TEXT PRIMARY KEY, value TEXT)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS article_revisions ("
+        "id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id), "
+        "revision INTEGER NOT NULL, seen_at TEXT, run_id TEXT, url TEXT, title TEXT, text TEXT, "
+        "content_hash TEXT, title_changed INTEGER, words_added INTEGER, words_removed INTEGER, "
+        "similarity REAL, details TEXT, UNIQUE (article_id, revision))"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS article_revisions_hash ON article_revisions (content_hash)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS sightings_url ON sightings (url)")
+    db.execute(
+        "CREATE VIEW IF NOT EXISTS story_outlets AS "
+        "SELECT a.id AS article_id, a.title AS title, a.source AS first_source, "
+        "count(DISTINCT coalesce(o.source, '')) AS outlets, "
+        "json_group_array(DISTINCT o.source) AS sources, count(*) - 1 AS sightings, "
+        "min(o.seen_at) AS first_seen_at, max(o.seen_at) AS last_seen_at "
+        "FROM articles a JOIN ("
+        "  SELECT id AS article_id, source, first_seen_at AS seen_at FROM articles "
+        "  WHERE id IN (SELECT article_id FROM sightings) "
+        "  UNION ALL SELECT article_id, source, seen_at FROM sightings"
+        ") o ON o.article_id = a.id GROUP BY a.id"
+    )
+    db.execute(
+        "CREATE VIEW IF NOT EXISTS articles_latest AS "
+        "SELECT a.id AS id, a.url AS url, a.canonical_url AS canonical_url, a.source AS source, "
+        "coalesce(r.title, a.title) AS title, coalesce(r.text, a.text) AS text, "
+        "a.published_at AS published_at, coalesce(r.revision, 0) AS revision, "
+        "coalesce(r.seen_at, a.first_seen_at) AS updated_at "
+        "FROM articles a LEFT JOIN article_revisions r ON r.article_id = a.id AND r.revision = "
+        "(SELECT max(revision) FROM article_revisions WHERE article_id = a.id)"
+    )
+    if fresh and db.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
+        rebuild(db)
+
+
+# --------------------------------------------------------------------------- the deduper
+def _day(value: str | None) -> int | None:
+    if not value or len(value) < 10:
+        return None
+    try:
+        return date.fromisoformat(value[:10]).toordinal()
+    except ValueError:
         return None
 
-    def index(self, article_id: int, record: dict[str, Any]) -> None:
-        """Exact layers read the articles table itself: nothing more to index."""
+
+@dataclass
+class Prepared:
+    """An incoming row with the keys every layer looks up."""
+
+    row: dict[str, Any]
+    url_key: str | None
+    canonical_key: str | None
+    identity: str | None
+    title_key: str
+    day: int
+    seen_day: int
+    sig: TextSig
+
+    #: the identity key came from the canonical hint, not from the fetched URL
+    identity_from_hint: bool = False
+
+    @property
+    def hint_on_same_site(self) -> bool:
+        return bool(
+            self.url_key
+            and self.canonical_key
+            and registrable_domain(self.url_key) == registrable_domain(self.canonical_key)
+        )
+
+    def keys(self) -> dict[str, str]:
+        """key -> kind: ``url``/``identity`` are the page's own, ``canonical``/``hint_identity``
+        come from what the page claims (the fetch URL wins when it is also the canonical)."""
+        out: dict[str, str] = {}
+        if self.identity:
+            out[self.identity] = "hint_identity" if self.identity_from_hint else "identity"
+        if self.canonical_key:
+            out[self.canonical_key] = "canonical"
+        if self.url_key:
+            out[self.url_key] = "url"
+        return out
+
+
+class Deduper:
+    """The layered deduper; reads and writes its index inside the caller's transaction."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        params: Params = DEFAULT_PARAMS,
+        identity_rules: Iterable[Any] | Mapping[str, str] | None = None,
+        *,
+        check_params: bool = True,
+    ) -> None:
+        self.db = db
+        self.params = params
+        if identity_rules is None:
+            identity_rules = default_identity_rules()
+        self.rules = list(
+            identity_rules.values() if isinstance(identity_rules, Mapping) else identity_rules
+        )
+        self._rule_map = identity_rules
+        self._meta_missing = False
+        if check_params:
+            self._check_params()
+
+    # -- bookkeeping
+    def _check_params(self) -> None:
+        # Read only: the constructor runs outside the caller's transaction.
+        row = self.db.execute("SELECT value FROM dedup_meta WHERE key = 'params'").fetchone()
+        want = self.params.fingerprint()
+        self._meta_missing = row is None
+        if row is not None and row[0] != want:
+            raise DedupParamsChanged(
+                f"dedup signatures were built with '{row[0]}', this newsmon uses '{want}': "
+                "run `newsmon dedup --rebuild`"
+            )
+
+    def prepare(self, row: dict[str, Any]) -> Prepared:
+        """Canonicalise the row's URL (in place: the stored canonical_url is the clean one)."""
+        url = row.get("url") or ""
+        hint = row.get("canonical_url")
+        rule = next((r for r in self.rules if identity_key(url, [r])), None)
+        url_key = canonicalize_url(url) if url else None
+        canonical = (
+            canonicalize_url(url, canonical_hint=hint, identity=rule) if (url or hint) else None
+        )
+        own_ident = identity_key(url_key, self._rule_map)
+        ident = own_ident or identity_key(canonical, self._rule_map)
+        seen = _day(row.get("first_seen_at")) or datetime.now(UTC).date().toordinal()
+        row["canonical_url"] = canonical or None
+        return Prepared(
+            row=row,
+            url_key=url_key or None,
+            canonical_key=canonical if canonical and canonical != url_key else None,
+            identity=ident,
+            identity_from_hint=bool(ident and not own_ident),
+            title_key=normalise_text(row.get("title") or ""),
+            day=_day(row.get("published_at")) or seen,
+            seen_day=seen,
+            sig=TextSig(row.get("text") or "", self.params),
+        )
+
+    def find(self, record: dict[str, Any] | Prepared) -> Match | None:
+        p = record if isinstance(record, Prepared) else self.prepare(record)
+        return self._by_url(p) or self._by_hash(p) or self._by_title(p) or self._by_text(p)
+
+    # -- layer 1: addresses
+    def _by_url(self, p: Prepared) -> Match | None:
+        mine = p.keys()
+        if not mine:
+            return None
+        qs = ", ".join("?" for _ in mine)
+        rows = self.db.execute(
+            f"SELECT key, article_id, kind, origin FROM dedup_keys WHERE key IN ({qs}) "
+            "ORDER BY article_id",
+            list(mine),
+        ).fetchall()
+        strong, weak = [], []
+        own = ("url", "identity")
+        for key, aid, kind, origin in rows:
+            incoming = mine[key]
+            evidence = {"key": key, "incoming": incoming, "stored": kind, "origin": origin}
+            # Only the page itself (its URL or id, or a same-site page naming it, like an AMP
+            # copy) can bring a new version of an article. A page elsewhere naming it as
+            # canonical is a syndicated copy, and a claim only matches a claim: both are
+            # checked against the text below.
+            is_strong = (
+                origin == "article" and kind in own and (incoming in own or p.hint_on_same_site)
+            )
+            (strong if is_strong else weak).append((aid, evidence))
+        for aid, ev in strong:
+            method = "identity" if ev["incoming"] == "identity" else "canonical_url"
+            return self._same_address(p, aid, method, ev)
+        for aid, ev in weak:
+            versions = self._versions([aid]).get(aid, [])
+            if not versions:
+                continue
+            if any(v["content_hash"] == p.row["content_hash"] for v in versions):
+                return Match(aid, "canonical_url", 1.0, {**ev, "verified": "same text"})
+            best = max(
+                (compare(p.sig, TextSig(v["text"], self.params)) for v in versions),
+                key=lambda c: c.jaccard,
+            )
+            ok, why = title_verdict(best, self.params)
+            if ok:
+                return Match(
+                    aid,
+                    "canonical_url",
+                    round(best.jaccard, 4),
+                    {**ev, "verified": why, **best.as_dict()},
+                )
+        return None
+
+    def _same_address(self, p: Prepared, aid: int, method: str, ev: dict[str, Any]) -> Match:
+        from store.revisions import diff_summary
+
+        versions = self._versions([aid]).get(aid, [])
+        if not versions:
+            return Match(aid, method, 1.0, ev)
+        for v in versions:
+            if (
+                v["content_hash"] == p.row["content_hash"]
+                and normalise_text(v["title"] or "") == p.title_key
+            ):
+                return Match(aid, method, 1.0, {**ev, "version": v["revision"]})
+        latest = versions[-1]
+        diff = diff_summary(
+            latest["title"], latest["text"], p.row.get("title"), p.sig.text, self.params
+        )
+        if p.row.get("truncated") and diff["containment"] >= 0.8:
+            # A teaser or paywalled copy of the same page is not a new version of it.
+            return Match(aid, method, diff["similarity"], {**ev, "truncated_copy": True, **diff})
+        return Match(
+            aid,
+            method,
+            diff["similarity"],
+            {**ev, "revision_of": latest["revision"], **diff},
+            kind="revision",
+        )
+
+    # -- layer 2: identical text
+    def _by_hash(self, p: Prepared) -> Match | None:
+        h = p.row["content_hash"]
+        rows = self.db.execute(
+            "SELECT id, title, published_at, first_seen_at, 0 FROM articles WHERE content_hash = ? "
+            "UNION ALL SELECT r.article_id, r.title, a.published_at, a.first_seen_at, r.revision "
+            "FROM article_revisions r JOIN articles a ON a.id = r.article_id "
+            "WHERE r.content_hash = ? ORDER BY 1 LIMIT 20",
+            [h, h],
+        ).fetchall()
+        if not rows or not p.sig.tokens:
+            return None
+        short = p.sig.size < self.params.min_shingles
+        for aid, title, published, seen, rev in rows:
+            if short:
+                same_title = normalise_text(title or "") == p.title_key
+                other_day = _day(published) or _day(seen)
+                if not same_title or (other_day is not None and other_day != p.day):
+                    continue  # a recurring short item (rates, weather), not a copy
+            return Match(
+                aid, "content_hash", 1.0, {"content_hash": h, "version": rev, "short_text": short}
+            )
+        return None
+
+    # -- layer 3: same source, same title
+    def _by_title(self, p: Prepared) -> Match | None:
+        if not p.title_key or not p.sig.tokens:
+            return None
+        w = self.params.title_window_days
+        rows = self.db.execute(
+            "SELECT article_id, day FROM dedup_signatures WHERE title_key = ? AND source IS ? "
+            "AND day BETWEEN ? AND ? ORDER BY article_id LIMIT 20",
+            [p.title_key, p.row.get("source"), p.day - w, p.day + w],
+        ).fetchall()
+        if not rows:
+            return None
+        versions = self._versions([r[0] for r in rows])
+        for aid, day in rows:
+            for v in versions.get(aid, []):
+                cmp = compare(p.sig, TextSig(v["text"], self.params))
+                ok, why = title_verdict(cmp, self.params, same_day=day == p.day)
+                if ok:
+                    return Match(
+                        aid,
+                        "title",
+                        round(cmp.containment, 4),
+                        {
+                            "title_key": p.title_key,
+                            "days_apart": abs(day - p.day),
+                            "verified": why,
+                            **cmp.as_dict(),
+                        },
+                    )
+        return None
+
+    # -- layer 4: near-duplicate text
+    def candidates(
+        self, p: Prepared, *, exclude: int | None = None, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """Articles sharing LSH bands with the record inside the time window, best first."""
+        if p.sig.size == 0:
+            return []
+        keys = p.sig.band_keys()
+        w = self.params.window_days
+        qs = ", ".join("?" for _ in keys)
+        rows = self.db.execute(
+            f"SELECT article_id, count(*) AS hits FROM dedup_bands WHERE key IN ({qs}) "
+            "AND (day BETWEEN ? AND ? OR day BETWEEN ? AND ?) "
+            "GROUP BY article_id ORDER BY hits DESC, article_id LIMIT ?",
+            [*keys, p.day - w, p.day + w, p.seen_day - w, p.seen_day + w, limit + 1],
+        ).fetchall()
+        rows = [r for r in rows if r[0] != exclude][:limit]
+        if not rows:
+            return []
+        ids = [r[0] for r in rows]
+        qs = ", ".join("?" for _ in ids)
+        sigs = dict(
+            self.db.execute(
+                f"SELECT article_id, minhash FROM dedup_signatures WHERE article_id IN ({qs})", ids
+            ).fetchall()
+        )
+        # The stored signature is the first version's; a revised article may match through
+        # a later version's bands, so it is always verified.
+        revised = {
+            r[0]
+            for r in self.db.execute(
+                f"SELECT DISTINCT article_id FROM article_revisions WHERE article_id IN ({qs})",
+                ids,
+            ).fetchall()
+        }
+        mine = p.sig.minhash
+        out = []
+        for aid, hits in rows:
+            blob = sigs.get(aid)
+            est = estimate_jaccard(mine, np.frombuffer(blob, dtype="<u4")) if blob else 0.0
+            if aid in revised:
+                est = 1.0
+            out.append({"article_id": aid, "band_hits": hits, "estimate": round(est, 4)})
+        out.sort(key=lambda c: (-c["estimate"], c["article_id"]))
+        return out
+
+    def _by_text(self, p: Prepared) -> Match | None:
+        if p.sig.size < self.params.min_shingles:
+            return None
+        cands = [c for c in self.candidates(p) if c["estimate"] >= self.params.prefilter]
+        cands = cands[: self.params.max_verify]
+        if not cands:
+            return None
+        versions = self._versions([c["article_id"] for c in cands])
+        best: tuple[Comparison, dict[str, Any], str] | None = None
+        for c in cands:
+            for v in versions.get(c["article_id"], []):
+                cmp = compare(p.sig, TextSig(v["text"], self.params))
+                ok, why = near_verdict(cmp, self.params)
+                c.setdefault("checked", []).append(
+                    {
+                        "jaccard": round(cmp.jaccard, 4),
+                        "containment": round(cmp.containment, 4),
+                        "decision": why,
+                    }
+                )
+                if ok and (best is None or cmp.core_jaccard > best[0].core_jaccard):
+                    best = (cmp, {**c, "version": v["revision"]}, why)
+        if best is None:
+            return None
+        cmp, cand, why = best
+        details = {
+            "verified": why,
+            **cmp.as_dict(),
+            "band_hits": cand["band_hits"],
+            "estimate": cand["estimate"],
+            "version": cand["version"],
+            "window_days": self.params.window_days,
+            "candidates": [
+                {
+                    "article_id": c["article_id"],
+                    "estimate": c["estimate"],
+                    "band_hits": c["band_hits"],
+                }
+                for c in cands
+            ],
+        }
+        return Match(cand["article_id"], "near_text", round(cmp.core_jaccard, 4), details)
+
+    def _versions(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """Every known version (original first) of the given articles."""
+        if not ids:
+            return {}
+        qs = ", ".join("?" for _ in ids)
+        out: dict[int, list[dict[str, Any]]] = {}
+        for aid, rev, title, text, h in self.db.execute(
+            f"SELECT id, 0, title, text, content_hash FROM articles WHERE id IN ({qs}) "
+            f"UNION ALL SELECT article_id, revision, title, text, content_hash "
+            f"FROM article_revisions WHERE article_id IN ({qs}) ORDER BY 1, 2",
+            [*ids, *ids],
+        ).fetchall():
+            out.setdefault(aid, []).append(
+                {"revision": rev, "title": title, "text": text or "", "content_hash": h}
+            )
+        return out
+
+    # -- indexing
+    def index(self, article_id: int, record: dict[str, Any] | Prepared) -> None:
+        """Make a newly stored article findable by every layer."""
+        p = record if isinstance(record, Prepared) else self.prepare(record)
+        if getattr(self, "_meta_missing", False):
+            self.db.execute(
+                "INSERT OR REPLACE INTO dedup_meta (key, value) VALUES ('params', ?)",
+                [self.params.fingerprint()],
+            )
+            self._meta_missing = False
+        self.db.execute(
+            "INSERT OR REPLACE INTO dedup_signatures (article_id, source, title_key, day, "
+            "shingles, minhash) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                article_id,
+                p.row.get("source"),
+                p.title_key,
+                p.day,
+                p.sig.size,
+                p.sig.minhash.astype("<u4").tobytes(),
+            ],
+        )
+        self._index_bands(article_id, p)
+        self._index_keys(article_id, p, "article")
+
+    def index_sighting(self, match: Match, record: dict[str, Any] | Prepared) -> None:
+        """Remember a duplicate's addresses, so the next visit is a cheap key lookup."""
+        p = record if isinstance(record, Prepared) else self.prepare(record)
+        self._index_keys(match.article_id, p, "sighting")
+
+    def index_revision(self, article_id: int, record: dict[str, Any] | Prepared) -> None:
+        """Copies of the revised text must find the article too."""
+        p = record if isinstance(record, Prepared) else self.prepare(record)
+        self._index_bands(article_id, p)
+
+    def _index_bands(self, article_id: int, p: Prepared) -> None:
+        if p.sig.size == 0:
+            return
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO dedup_bands (key, article_id, day) VALUES (?, ?, ?)",
+            [(k, article_id, p.day) for k in p.sig.band_keys()],
+        )
+
+    def _index_keys(self, article_id: int, p: Prepared, origin: str) -> None:
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO dedup_keys (key, article_id, kind, origin) VALUES (?, ?, ?, ?)",
+            [(k, article_id, kind, origin) for k, kind in p.keys().items()],
+        )
+
+
+# --------------------------------------------------------------------------- maintenance
+def rebuild(db: sqlite_utils.Database, params: Params = DEFAULT_PARAMS) -> int:
+    """Recompute every signature and key (after a parameter change); returns articles indexed."""
+    with db.atomic():
+        for table in ("dedup_signatures", "dedup_bands", "dedup_keys"):
+            db.execute(f"DELETE FROM {table}")
+        db.execute(
+            "INSERT OR REPLACE INTO dedup_meta (key, value) VALUES ('params', ?)",
+            [params.fingerprint()],
+        )
+        deduper = Deduper(db, params)
+        n = 0
+        cols = (
+            "id, url, canonical_url, source, title, published_at, first_seen_at, text, content_hash"
+        )
+        for row in db.execute(f"SELECT {cols} FROM articles ORDER BY id").fetchall():
+            rec = dict(zip(cols.split(", "), row, strict=True))
+            deduper.index(rec["id"], deduper.prepare(rec))
+            n += 1
+        for aid, url, canon, seen, title, text in db.execute(
+            "SELECT article_id, url, canonical_url, seen_at, title, '' FROM sightings"
+        ).fetchall():
+            rec = {
+                "url": url,
+                "canonical_url": canon,
+                "first_seen_at": seen,
+                "title": title,
+                "text": text,
+            }
+            deduper.index_sighting(Match(aid, "rebuild"), deduper.prepare(rec))
+        for aid, title, text, seen in db.execute(
+            "SELECT r.article_id, r.title, r.text, a.published_at FROM article_revisions r "
+            "JOIN articles a ON a.id = r.article_id"
+        ).fetchall():
+            rec = {"title": title, "text": text, "published_at": seen}
+            deduper.index_revision(aid, deduper.prepare(rec))
+    return n
+
+
+def outlets_for(db: sqlite_utils.Database, article_id: int) -> list[dict[str, Any]]:
+    """Where a story was seen: the stored article first, then each other address."""
+    rows = db.execute(
+        "SELECT source, url, first_seen_at, 'original', 1.0, 1, 0, 0 FROM articles WHERE id = ? "
+        "UNION ALL SELECT source, url, min(seen_at), method, max(similarity), count(*), 1, min(id) "
+        "FROM sightings WHERE article_id = ? GROUP BY source, url, method "
+        "ORDER BY 7, 3, 8",
+        [article_id, article_id],
+    ).fetchall()
+    return [
+        {"source": s, "url": u, "seen_at": t, "method": m, "similarity": sim, "times": n}
+        for s, u, t, m, sim, n, _, _ in rows
+    ]
+
+
+# --------------------------------------------------------------------------- explaining
+_ARTICLE_FIELDS = (
+    "id, url, canonical_url, source, title, published_at, first_seen_at, text, "
+    "content_hash, truncated"
+)
+
+
+def _article(db: sqlite_utils.Database, article_id: int) -> dict[str, Any] | None:
+    row = db.execute(
+        f"SELECT {_ARTICLE_FIELDS} FROM articles WHERE id = ?", [article_id]
+    ).fetchone()
+    return dict(zip(_ARTICLE_FIELDS.split(", "), row, strict=True)) if row else None
+
+
+def _nearest(deduper: Deduper, p: Prepared, exclude: int | None, limit: int) -> list[dict]:
+    out = []
+    cands = deduper.candidates(p, exclude=exclude, limit=limit)
+    versions = deduper._versions([c["article_id"] for c in cands])
+    for c in cands:
+        vs = versions.get(c["article_id"], [])
+        if not vs:
+            continue
+        cmps = [compare(p.sig, TextSig(v["text"], deduper.params)) for v in vs]
+        cmp = max(cmps, key=lambda x: x.core_jaccard)
+        ok, why = near_verdict(cmp, deduper.params)
+        info = _article(deduper.db, c["article_id"]) or {}
+        out.append(
+            {
+                "article_id": c["article_id"],
+                "title": info.get("title"),
+                "source": info.get("source"),
+                "url": info.get("url"),
+                "published_at": info.get("published_at"),
+                "band_hits": c["band_hits"],
+                "estimate": c["estimate"],
+                **cmp.as_dict(),
+                "duplicate": ok,
+                "reason": why,
+            }
+        )
+    out.sort(key=lambda x: -x["core_jaccard"])
+    return out
+
+
+def explain(
+    db: sqlite_utils.Database,
+    url: str,
+    *,
+    article: Any = None,
+    params: Params = DEFAULT_PARAMS,
+    nearest: int = 5,
+) -> dict[str, Any]:
+    """Why a URL was (or, with ``article``, would be) stored, merged or kept apart.
+
+    ``article`` (a :class:`parsers.record.Article`) makes this a dry run for a
+    record that is not in the store: the decision the next append would take.
+    """
+    deduper = Deduper(db, params, check_params=False)
+    canonical = canonicalize_url(url)
+    ident = identity_key(canonical, deduper._rule_map)
+    keys = [k for k in (canonical, ident, url) if k]
+    qs = ", ".join("?" for _ in keys)
+    hits = db.execute(
+        f"SELECT key, article_id, kind, origin FROM dedup_keys WHERE key IN ({qs}) "
+        "ORDER BY origin, article_id",
+        keys,
+    ).fetchall()
+    out: dict[str, Any] = {
+        "url": url,
+        "canonical_url": canonical,
+        "identity_key": ident,
+        "params": params.fingerprint(),
+        "window_days": params.window_days,
+        "keys": [{"key": k, "article_id": a, "kind": kd, "origin": o} for k, a, kd, o in hits],
+    }
+    own = next((a for _, a, _, o in hits if o == "article"), None)
+    seen = [a for _, a, _, o in hits if o == "sighting"]
+    if own is not None:
+        art = _article(db, own)
+        out["status"] = "stored"
+        out["article_id"] = own
+    elif seen:
+        art = _article(db, seen[0])
+        out["status"] = "duplicate"
+        out["article_id"] = seen[0]
+    else:
+        art = None
+        out["status"] = "unknown"
+    if art is not None:
+        from store.revisions import revisions_for
+
+        out["article"] = {k: v for k, v in art.items() if k != "text"}
+        out["sightings"] = _sightings(db, art["id"])
+        out["this_url"] = [
+            s
+            for s in out["sightings"]
+            if s["url"] in (url, canonical) or s["canonical_url"] == canonical
+        ]
+        out["outlets"] = outlets_for(db, art["id"])
+        out["revisions"] = revisions_for(db, art["id"])
+        p = deduper.prepare(dict(art))
+        out["nearest"] = _nearest(deduper, p, art["id"], nearest)
+    if article is not None and art is None:
+        from store.append import to_row
+
+        row = to_row(article, run_id=None, now=datetime.now(UTC).isoformat(timespec="seconds"))
+        p = deduper.prepare(row)
+        m = deduper.find(p)
+        out["status"] = "would be new" if m is None else f"would be a {m.kind}"
+        out["decision"] = None if m is None else asdict(m)
+        out["nearest"] = _nearest(deduper, p, None, nearest)
+        out["text_shingles"] = p.sig.size
+    return out
+
+
+def _sightings(db: sqlite_utils.Database, article_id: int) -> list[dict[str, Any]]:
+    rows = db.execute(
+        "SELECT id, url, canonical_url, source, title, seen_at, run_id, method, similarity, "
+        "details FROM sightings WHERE article_id = ? ORDER BY id",
+        [article_id],
+    ).fetchall()
+    keys = "id url canonical_url source title seen_at run_id method similarity details".split()
+    out = []
+    for r in rows:
+        d = dict(zip(keys, r, strict=True))
+        d["details"] = json.loads(d["details"]) if d["details"] else {}
+        out.append(d)
+    return out
+
+
+def _short(text: str | None, n: int = 70) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def format_explanation(d: dict[str, Any]) -> str:
+    """The output of :func:`explain` as text for a terminal."""
+    lines = [f"URL        {d['url']}", f"canonical  {d['canonical_url']}"]
+    if d.get("identity_key"):
+        lines.append(f"identity   {d['identity_key']}")
+    art = d.get("article")
+    status = d.get("status")
+    if status == "stored" and art:
+        lines.append(
+            f"verdict    stored as article #{art['id']} ({art.get('source') or '?'}, "
+            f"{art.get('published_at') or 'no date'}): {_short(art.get('title'))}"
+        )
+    elif status == "duplicate" and art:
+        lines.append(f"verdict    a duplicate of article #{art['id']}: {_short(art.get('title'))}")
+        for s in d.get("this_url", []):
+            lines.append(
+                f"           matched by {s['method']} (similarity {s['similarity']:.2f}) "
+                f"on {s['seen_at']}"
+            )
+            det = s.get("details") or {}
+            if det.get("verified"):
+                lines.append(f"           evidence: {det['verified']}")
+            for key in ("core_jaccard", "core_containment", "core_shared", "band_hits", "key"):
+                if key in det:
+                    lines.append(f"             {key}: {det[key]}")
+    elif status and status.startswith("would"):
+        m = d.get("decision")
+        if m:
+            lines.append(
+                f"verdict    {status} of article #{m['article_id']} by {m['method']} "
+                f"(similarity {m['similarity']:.2f})"
+            )
+            if m["details"].get("verified"):
+                lines.append(f"           evidence: {m['details']['verified']}")
+        else:
+            lines.append(f"verdict    would be new ({d.get('text_shingles', 0)} shingles)")
+    else:
+        lines.append("verdict    not in the store")
+    outlets = d.get("outlets") or []
+    if len(outlets) > 1:
+        lines.append(
+            f"outlets    {len({o['source'] for o in outlets})} source(s), "
+            f"{len(outlets)} address(es):"
+        )
+        for o in outlets:
+            lines.append(
+                f"  {o['seen_at'] or '':<25} {o['source'] or '?':<16} {o['method']:<13} "
+                f"{(o['similarity'] or 0):.2f}  {o['url']}"
+            )
+    for r in d.get("revisions") or []:
+        lines.append(
+            f"revision   #{r['revision']} {r['seen_at']}: "
+            f"{'title changed, ' if r['title_changed'] else ''}"
+            f"+{r['words_added']}/-{r['words_removed']} words, similarity {r['similarity']:.2f}"
+        )
+    near = d.get("nearest")
+    if near is not None:
+        lines.append(f"nearest    candidates within ±{d['window_days']} days (LSH bands):")
+        if not near:
+            lines.append("  none")
+        for c in near:
+            mark = "DUP" if c["duplicate"] else "   "
+            lines.append(
+                f"  {mark} #{c['article_id']:<7} J={c['core_jaccard']:.2f} "
+                f"C={c['core_containment']:.2f} shared={c['core_shared']:<5} "
+                f"bands={c['band_hits']:<3} "
+                f"{_short(c.get('title'), 50)}"
+            )
+            lines.append(f"        {c['reason']}")
+    return "\n".join(lines)

@@ -1,0 +1,201 @@
+"""Find the article body in a parsed page: a cascade from precise rules to broad fallbacks.
+
+Order, and why (numbers: WCXB-dev article pages, bag-of-words F1, see the report in
+docs/benchmarks.md and ``bench/extraction.py``):
+1. a site profile's body selector (``parsers.profiles``), when the outlet has one;
+2. trafilatura on the SAME tree, comments excluded (0.938 alone; its default settings,
+   which add reader comments, 0.927). Own container rules first were measured and lost:
+   ``itemprop=articleBody``/article-body classes/``<article>`` gave 0.903 where trafilatura
+   gave 0.943 on the same pages, and trafilatura run inside the chosen container 0.940;
+3. own container rules only when trafilatura returns nothing;
+4. JSON-LD ``articleBody`` as a rescue when the page body came out under half its length;
+5. pages over ``ELEMENT_BUDGET`` elements take a linear path (container or whole body):
+   trafilatura's comparison steps grow faster than linearly on generated monsters.
+The clean-up (``parsers.html_clean``) then drops promo/navigation lines and bylines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from parsers import html_clean
+
+#: class/id of elements that hold an article's text on many CMSs.
+_BODY_CLASS_RE = re.compile(
+    r"(?:^|\s)(?:"
+    r"(?:article|story|post|entry|news|blog|content|main|single|body|page|td-post|c-entry|rich)"
+    r"[-_]?(?:body|content|text|copy|inner|entry|article)(?:[-_](?:text|content|body|inner))?"
+    r"|articlebody|article__body|article__content|story__body|entry|post|"
+    r"field--name-body|field-name-body|body-copy|paywall|itembody|newsbody|newstext"
+    r")(?:$|\s)",
+    re.I,
+)
+_NEG_CLASS_RE = re.compile(
+    r"comment|sidebar|related|teaser|card|excerpt|summary|preview|promo|widget|footer|"
+    r"header|nav|menu|list|grid|feed|share|meta|author|caption|tags|breadcrumb",
+    re.I,
+)
+
+
+@dataclass
+class Body:
+    paragraphs: list[str]
+    method: str  # "profile:trend", "container:itemprop", "trafilatura", "json-ld", ""
+    author: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    #: paragraphs the clean-up removed (a paywall notice among them marks a teaser)
+    dropped: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+def _candidates(tree: HtmlElement) -> list[tuple[str, HtmlElement]]:
+    out: list[tuple[str, HtmlElement]] = []
+    ab = tree.xpath('//*[@itemprop="articleBody" or @itemprop="articlebody"]')
+    if ab:
+        out.extend(("container:itemprop", el) for el in ab[:3])
+    for el in tree.xpath("//*[@class or @id]"):
+        words = html_clean.attr_words(el)
+        if el.tag in ("div", "section", "article", "main", "td") and _BODY_CLASS_RE.search(words):
+            out.append(("container:class", el))
+        if len(out) > 40:
+            break
+    arts = tree.xpath("//article")
+    if 1 <= len(arts) <= 2:
+        out.extend(("container:article", el) for el in arts)
+    return out
+
+
+def container_body(tree: HtmlElement, *, min_chars: int = 400) -> tuple[str, HtmlElement] | None:
+    """The best precise container, or None when no rule gives a confident body."""
+    best: tuple[float, str, HtmlElement] | None = None
+    seen: set[int] = set()
+    for rule, el in _candidates(tree):
+        if id(el) in seen:
+            continue
+        seen.add(id(el))
+        n = html_clean.text_len(el)
+        if n < min_chars:
+            continue
+        ld = html_clean.link_len(el) / n
+        if ld > 0.35:
+            continue
+        # Paragraph-like text: characters inside <p> count most.
+        ptext = sum(html_clean.text_len(p) for p in el.iter("p"))
+        score = ptext + 0.3 * n
+        if rule == "container:itemprop":
+            score *= 1.5
+        if best is None or score > best[0]:
+            best = (score, rule, el)
+    if best is None:
+        return None
+    return best[1], best[2]
+
+
+# --------------------------------------------------------------------------- generic cascade
+
+
+def _trafilatura(tree: HtmlElement, url: str | None) -> tuple[list[str], str | None]:
+    """Trafilatura's body on our tree (it copies the tree, so ours stays intact)."""
+    import trafilatura
+
+    try:
+        out = trafilatura.extract(
+            tree, url=url, include_comments=False, with_metadata=False, deduplicate=False
+        )
+    except RecursionError:
+        return [], "trafilatura: markup too deep"
+    except Exception as exc:  # noqa: BLE001 - a fallback follows
+        return [], f"trafilatura: {type(exc).__name__}"
+    if not out:
+        return [], None
+    return [line for line in out.split("\n") if line.strip()], None
+
+
+def _ld_article_body(pm: Any) -> str | None:
+    art = getattr(pm, "article", None) or {}
+    body = art.get("articleBody") if isinstance(art, dict) else None
+    if isinstance(body, list):
+        body = "\n".join(x for x in body if isinstance(x, str))
+    if not isinstance(body, str) or len(body.strip()) < 200:
+        return None
+    if "<" in body and ">" in body:
+        import lxml.html
+
+        try:
+            frag = lxml.html.fromstring(f"<div>{body}</div>")
+            return "\n".join(html_clean.render(frag))
+        except Exception:  # noqa: BLE001 - keep the raw text
+            return body
+    return body
+
+
+#: Above this many elements a page is a generated monster: trafilatura's comparison steps
+#: grow faster than linearly (a 5 MB page of divs takes ~25 s), so a linear path is used.
+ELEMENT_BUDGET = 30_000
+_COUNT = etree.XPath("count(//*)")
+
+
+def _linear_body(tree: HtmlElement) -> tuple[list[str], str]:
+    """Precise container, else the whole ``<body>`` without furniture: linear in page size."""
+    found = container_body(tree, min_chars=200)
+    if found:
+        rule, el = found
+        return html_clean.render(html_clean.prune(el, link_lists=False)), rule
+    body = tree.find(".//body")
+    root = body if body is not None else tree
+    return html_clean.render(html_clean.prune(root, by_attr=False, link_lists=False)), "page"
+
+
+def element_count(tree: HtmlElement) -> int:
+    return int(_COUNT(tree))
+
+
+def generic_body(
+    tree: HtmlElement,
+    pm: Any,
+    url: str | None,
+    *,
+    title: str | None,
+    n_elements: int | None = None,
+) -> Body:
+    """Body text of a page without a site profile."""
+    warnings: list[str] = []
+    n = element_count(tree) if n_elements is None else n_elements
+    if n > ELEMENT_BUDGET:
+        warnings.append(
+            f"html: page has {n:,} elements; used the linear extraction path, not trafilatura"
+        )
+        paras, method = _linear_body(tree)
+    else:
+        paras, warn = _trafilatura(tree, url)
+        method = "trafilatura" if paras else ""
+        if warn:
+            warnings.append(warn)
+        if not paras:
+            found = container_body(tree, min_chars=200)
+            if found:
+                rule, el = found
+                paras = html_clean.render(html_clean.prune(el))
+                method = rule
+    ld_body = _ld_article_body(pm)
+    if ld_body:
+        n = sum(len(p) for p in paras)
+        if n < 0.5 * len(ld_body):
+            paras = [p for p in re.split(r"\s*\n+\s*", ld_body) if p.strip()]
+            method = "json-ld:articleBody"
+    cleaned = html_clean.clean_paragraphs(paras, title=title, trim_edges_only=True)
+    return Body(
+        html_clean.dedupe_adjacent(cleaned.paragraphs),
+        method,
+        cleaned.author,
+        warnings,
+        cleaned.dropped,
+    )

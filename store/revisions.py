@@ -1,0 +1,112 @@
+"""Revisions: the same article (same address) seen again with another text or title.
+
+The store is append-only: the ``articles`` row keeps the text first seen (and the
+full-text index keeps matching it); each later version is a row of
+``article_revisions`` with a short diff summary, and the ``articles_latest`` view
+shows the newest version of every article. An analyst can then see *that* a
+story was edited (a headline softened, a paragraph added) instead of the edit
+silently replacing what was published first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from store.dedup import DEFAULT_PARAMS, Match, Params, TextSig, compare, normalise_text
+
+
+@dataclass
+class Revision:
+    article_id: int
+    revision: int
+    url: str | None
+    similarity: float
+    title_changed: bool
+
+
+def diff_summary(
+    old_title: str | None,
+    old_text: str,
+    new_title: str | None,
+    new_text: str,
+    params: Params = DEFAULT_PARAMS,
+) -> dict[str, Any]:
+    """What changed between two versions, in terms a reader checks first."""
+    a, b = TextSig(old_text or "", params), TextSig(new_text or "", params)
+    old_words, new_words = Counter(a.tokens), Counter(b.tokens)
+    added, removed = new_words - old_words, old_words - new_words
+    cmp = compare(a, b)
+    title_changed = normalise_text(old_title or "") != normalise_text(new_title or "")
+    out: dict[str, Any] = {
+        "title_changed": title_changed,
+        "text_changed": old_words != new_words
+        or normalise_text(old_text) != normalise_text(new_text),
+        "words_added": sum(added.values()),
+        "words_removed": sum(removed.values()),
+        "similarity": round(cmp.jaccard, 4),
+        "containment": round(cmp.containment, 4),
+        "sample_added": [w for w, _ in added.most_common(8)],
+        "sample_removed": [w for w, _ in removed.most_common(8)],
+    }
+    if title_changed:
+        out["old_title"] = old_title
+        out["new_title"] = new_title
+    return out
+
+
+def record_revision(
+    db: sqlite_utils.Database,
+    match: Match,
+    row: dict[str, Any],
+    *,
+    run_id: str | None,
+    now: str,
+) -> Revision:
+    """Append the new version (inside the caller's transaction)."""
+    number = db.execute(
+        "SELECT coalesce(max(revision), 0) + 1 FROM article_revisions WHERE article_id = ?",
+        [match.article_id],
+    ).fetchone()[0]
+    d = match.details
+    db.execute(
+        "INSERT INTO article_revisions (article_id, revision, seen_at, run_id, url, title, text, "
+        "content_hash, title_changed, words_added, words_removed, similarity, details) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            match.article_id,
+            number,
+            now,
+            run_id,
+            row.get("url"),
+            row.get("title"),
+            row.get("text"),
+            row.get("content_hash"),
+            int(bool(d.get("title_changed"))),
+            d.get("words_added"),
+            d.get("words_removed"),
+            match.similarity,
+            json.dumps(d, ensure_ascii=False),
+        ],
+    )
+    return Revision(
+        match.article_id, number, row.get("url"), match.similarity, bool(d.get("title_changed"))
+    )
+
+
+def revisions_for(db: sqlite_utils.Database, article_id: int) -> list[dict[str, Any]]:
+    """Every later version of an article, oldest first (without the full texts)."""
+    rows = db.execute(
+        "SELECT revision, seen_at, run_id, url, title, content_hash, title_changed, words_added, "
+        "words_removed, similarity FROM article_revisions WHERE article_id = ? ORDER BY revision",
+        [article_id],
+    ).fetchall()
+    keys = (
+        "revision seen_at run_id url title content_hash title_changed words_added "
+        "words_removed similarity"
+    ).split()
+    return [dict(zip(keys, r, strict=True)) for r in rows]

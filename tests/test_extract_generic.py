@@ -1,0 +1,358 @@
+"""Generic extraction (pages without a site profile) and bad input: never raise, say why."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from parsers.extract import MAX_INPUT_BYTES, extract
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+
+PARAS = [
+    "The port authority said on Monday that container traffic through the new terminal grew "
+    "by a third in the first quarter, driven by cargo moving between China and Europe.",
+    "Officials expect the second berth to open next spring, which would double capacity and "
+    "allow larger vessels to call without waiting offshore for a free slot.",
+    "Shipping companies have asked for longer opening hours at the customs office, arguing "
+    "that most delays now happen on land rather than at sea.",
+    "The authority said it would publish monthly figures from July so that traders can plan "
+    "their routes with better information about waiting times.",
+]
+
+
+def page(
+    *,
+    head: str = "",
+    body_extra: str = "",
+    paras: list[str] | None = None,
+    lang: str = "en",
+    h1: str = "Port traffic grows as new terminal fills up",
+) -> str:
+    ps = "".join(f"<p>{p}</p>" for p in (PARAS if paras is None else paras))
+    return (
+        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
+        f"<title>{h1} | Harbour Times</title>{head}</head><body>"
+        "<header><nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='/sport'>Sport</a>"
+        "</nav></header><main><article>"
+        f"<h1>{h1}</h1>{ps}{body_extra}</article></main>"
+        "<footer><p>Copyright 2025 Harbour Times. All rights reserved.</p></footer>"
+        "</body></html>"
+    )
+
+
+def ld(obj: object) -> str:
+    return f"<script type='application/ld+json'>{json.dumps(obj)}</script>"
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def test_json_ld_graph_gives_metadata_with_provenance() -> None:
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebSite", "name": "Harbour Times"},
+            {
+                "@type": "NewsArticle",
+                "headline": "Port traffic grows as new terminal fills up",
+                "datePublished": "2025-04-22T20:20:00+04:00",
+                "dateModified": "2025-04-23T08:00:00+04:00",
+                "author": [
+                    {"@type": "Person", "name": "Aysel Karimova"},
+                    {"@type": "Person", "name": "John Smith"},
+                ],
+                "articleSection": "Economy",
+                "keywords": "ports, shipping, China",
+            },
+        ],
+    }
+    art = extract(page(head=ld(graph)), "https://harbour.example/news/port-traffic", now=NOW)
+    assert art.ok
+    assert art.title == "Port traffic grows as new terminal fills up"
+    assert art.author == "Aysel Karimova, John Smith"
+    assert art.provenance["author"] == "json-ld"
+    assert art.published_at == "2025-04-22T20:20:00+04:00"
+    assert art.provenance["published_at"] == "json-ld"
+    assert art.modified_at == "2025-04-23T08:00:00+04:00"
+    assert art.section == "Economy"
+    assert art.tags == ["ports", "shipping", "China"]
+    assert art.language == "en"
+    assert art.page_type == "article"
+    assert art.text.startswith("The port authority said on Monday")
+    assert art.text.split("\n\n") == PARAS
+
+
+def test_json_ld_list_and_report_type() -> None:
+    items = [
+        {"@type": "BreadcrumbList", "itemListElement": []},
+        {
+            "@type": ["ReportageNewsArticle"],
+            "headline": "Port traffic grows as new terminal fills up",
+            "datePublished": "2025-03-01",
+            "author": "Maria Lopez",
+        },
+    ]
+    art = extract(page(head=ld(items)), "https://harbour.example/a", now=NOW)
+    assert art.author == "Maria Lopez"
+    assert art.published_at == "2025-03-01"
+
+
+def test_opengraph_and_meta_fallbacks() -> None:
+    head = (
+        "<meta property='og:title' content='Port traffic grows as new terminal fills up'>"
+        "<meta property='og:url' content='https://harbour.example/news/port-traffic'>"
+        "<meta name='author' content='By Lena Novak'>"
+        "<meta property='article:published_time' content='2025-05-02T09:30:00Z'>"
+        "<meta property='article:section' content='Business'>"
+        "<meta property='article:tag' content='ports'><meta property='article:tag' content='trade'>"
+    )
+    art = extract(page(head=head), "https://harbour.example/news/port-traffic?utm=x", now=NOW)
+    assert art.author == "Lena Novak"
+    assert art.provenance["author"] == "meta:author"
+    assert art.published_at == "2025-05-02T09:30:00+00:00"
+    assert art.provenance["published_at"] == "meta:article:published_time"
+    assert art.section == "Business"
+    assert art.tags == ["ports", "trade"]
+    assert art.canonical_url == "https://harbour.example/news/port-traffic"
+    assert art.provenance["canonical_url"] == "meta:og:url"
+
+
+def test_one_meta_tag_holding_a_comma_separated_list() -> None:
+    head = "<meta property='article:tag' content='Ports,Shipping,Trade unions'>"
+    art = extract(page(head=head), "https://harbour.example/a", now=NOW)
+    assert art.tags == ["Ports", "Shipping", "Trade unions"]
+
+
+def test_canonical_link_wins_and_is_absolute() -> None:
+    head = "<link rel='canonical' href='/news/port-traffic'>"
+    art = extract(page(head=head), "https://harbour.example/amp/port-traffic", now=NOW)
+    assert art.canonical_url == "https://harbour.example/news/port-traffic"
+    art = extract(page(), "https://harbour.example/x", now=NOW)
+    assert art.canonical_url is None
+
+
+def test_future_dates_are_rejected_and_metadata_beats_url() -> None:
+    head = "<meta property='article:published_time' content='2031-01-01T00:00:00Z'>"
+    art = extract(page(head=head), "https://harbour.example/2025/05/03/port", now=NOW)
+    assert art.published_at == "2025-05-03"  # the future metadata date is not believed
+    assert art.provenance["published_at"] == "url"
+    head = "<meta property='article:published_time' content='2025-05-04T10:00:00+02:00'>"
+    art = extract(page(head=head), "https://harbour.example/2025/05/03/port", now=NOW)
+    assert art.published_at == "2025-05-04T10:00:00+02:00"
+
+
+def test_time_element_date() -> None:
+    extra = "<p class='meta'><time datetime='2025-02-14T08:00:00+01:00'>14 Feb</time></p>"
+    art = extract(page(body_extra=extra), "https://harbour.example/news/x", now=NOW)
+    assert art.published_at == "2025-02-14T08:00:00+01:00"
+    assert art.provenance["published_at"] == "time"
+
+
+def test_html_lang_is_only_a_hint_for_language() -> None:
+    ru = [
+        "Порт сообщил в понедельник, что грузооборот нового терминала вырос на треть в первом "
+        "квартале благодаря грузам между Китаем и Европой.",
+        "Второй причал планируют открыть следующей весной, что удвоит мощность терминала и "
+        "позволит принимать более крупные суда.",
+        "Судоходные компании просят продлить часы работы таможни, так как задержки теперь "
+        "возникают на суше, а не в море.",
+    ]
+    art = extract(page(paras=ru, lang="en"), "https://harbour.example/ru/a", now=NOW)
+    assert art.language == "ru"
+    assert art.provenance["language"] == "text"
+
+
+def test_promo_and_byline_lines_are_removed_from_generic_bodies() -> None:
+    extra = (
+        "<p>Follow us on Telegram for more news from the port</p>"
+        "<p>Author: Sandro Kapanadze</p>"
+        "<p>Scroll to Top</p>"
+    )
+    art = extract(page(body_extra=extra), "https://harbour.example/news/x", now=NOW)
+    assert art.text.split("\n\n") == PARAS
+    assert art.author == "Sandro Kapanadze"
+    assert art.provenance["author"] == "text:byline"
+
+
+# --------------------------------------------------------------------------- page type, truncation
+
+
+def test_listing_page_is_not_an_article() -> None:
+    teasers = "".join(
+        f"<article class='teaser'><h3><a href='/news/story-{i}'>Story number {i} about the port"
+        f"</a></h3><time datetime='2025-05-0{i % 9 + 1}'>May</time><p>Short teaser.</p></article>"
+        for i in range(20)
+    )
+    html = (
+        "<html lang='en'><head><title>News | Harbour Times</title>"
+        "<meta property='og:type' content='website'></head><body><main>"
+        f"<h1>Latest news</h1>{teasers}</main></body></html>"
+    )
+    art = extract(html, "https://harbour.example/news/", now=NOW)
+    assert art.ok
+    assert art.page_type == "listing"
+
+
+def test_product_page_is_not_an_article() -> None:
+    product = {
+        "@type": "Product",
+        "name": "Harbour mug",
+        "offers": {"@type": "Offer", "price": "12.00", "priceCurrency": "EUR"},
+    }
+    html = (
+        "<html><head><title>Harbour mug</title>"
+        f"<meta property='og:type' content='product'>{ld(product)}</head><body>"
+        "<h1>Harbour mug</h1><span class='price'>€12.00</span>"
+        "<button>Add to cart</button><p>A white mug with the harbour skyline.</p>"
+        "</body></html>"
+    )
+    art = extract(html, "https://shop.example/products/harbour-mug", now=NOW)
+    assert art.page_type == "product"
+
+
+def test_paywall_flag_from_json_ld() -> None:
+    obj = {
+        "@type": "NewsArticle",
+        "headline": "Port traffic grows as new terminal fills up",
+        "isAccessibleForFree": False,
+        "hasPart": {
+            "@type": "WebPageElement",
+            "isAccessibleForFree": False,
+            "cssSelector": ".paywall",
+        },
+    }
+    art = extract(page(head=ld(obj), paras=PARAS[:2]), "https://harbour.example/a", now=NOW)
+    assert art.truncated is True
+    assert "isAccessibleForFree" in art.provenance["truncated"]
+
+
+def test_teaser_that_ends_with_subscribe_notice_is_truncated() -> None:
+    paras = [PARAS[0], "Subscribe now to continue reading this article and get unlimited access."]
+    art = extract(page(paras=paras), "https://harbour.example/a", now=NOW)
+    assert art.truncated is True
+
+
+def test_complete_article_is_not_truncated() -> None:
+    art = extract(page(), "https://harbour.example/a", now=NOW)
+    assert art.truncated is False
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("data", [b"", "", "   \n\t ", b"\n\n"])
+def test_empty_input(data: bytes | str) -> None:
+    art = extract(data, "https://x.example/a")
+    assert art.status == "failed"
+    assert "empty" in (art.error or "")
+
+
+def test_none_input_does_not_raise() -> None:
+    art = extract(None, "https://x.example/a")  # type: ignore[arg-type]
+    assert art.status == "failed"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40,
+        gzip.compress(page().encode()),
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"\x00\x01\x02" * 2000,
+    ],
+)
+def test_binary_input(data: bytes) -> None:
+    art = extract(data, "https://x.example/a")
+    assert art.status == "failed"
+    assert "binary" in (art.error or "")
+
+
+def test_truncated_html_still_gives_the_text_it_has_and_says_so() -> None:
+    html = page().encode()
+    cut = html[: html.index(b"Shipping companies") + 40]
+    art = extract(cut, "https://harbour.example/a", now=NOW)
+    assert art.ok
+    assert art.text.startswith("The port authority said on Monday")
+    assert "Officials expect the second berth" in art.text
+    assert art.truncated is True
+    assert any("cut off" in w for w in art.warnings)
+
+
+def test_wrong_declared_charset() -> None:
+    text = page(paras=["Ölkənin limanı yük dövriyyəsini artırıb, şirkətlər çox məmnundur. " * 4])
+    data = text.replace("charset='utf-8'", "charset='iso-8859-1'").encode("utf-8")
+    art = extract(data, "https://harbour.example/a", {"Content-Type": "text/html; charset=gb2312"})
+    assert art.ok
+    assert "Ölkənin limanı yük dövriyyəsini artırıb" in art.text
+    assert "Ã" not in art.text
+
+
+def test_legacy_charset_from_http_header() -> None:
+    ru = "Порт сообщил в понедельник, что грузооборот нового терминала вырос на треть. " * 5
+    data = page(paras=[ru]).replace("<meta charset='utf-8'>", "").encode("cp1251")
+    art = extract(
+        data, "https://harbour.example/a", {"content-type": "text/html; charset=windows-1251"}
+    )
+    assert art.ok
+    assert "грузооборот нового терминала" in art.text
+
+
+def test_huge_page_is_capped_and_says_so() -> None:
+    filler = "<div class='x'><span>filler text for size</span></div>\n" * 400_000  # ~22 MB
+    html = page(body_extra=filler).encode()
+    assert len(html) > 20 * 1024 * 1024
+    art = extract(html, "https://harbour.example/a", now=NOW)
+    assert art.status in ("ok", "failed")
+    assert any("only the first" in w and f"{MAX_INPUT_BYTES:,}" in w for w in art.warnings)
+    assert art.title == "Port traffic grows as new terminal fills up"
+    assert art.text.startswith("The port authority said on Monday")
+
+
+def test_deeply_nested_markup() -> None:
+    html = (
+        "<html><head><title>Deep</title></head><body><p>Before the nesting starts here.</p>"
+        + "<div>" * 100_000
+        + "deep text"
+        + "</div>" * 100_000
+        + "</body></html>"
+    )
+    art = extract(html, "https://x.example/deep")
+    assert art.status in ("ok", "failed")
+    assert any("nested deeper" in w for w in art.warnings)
+    assert art.truncated is True
+
+
+def test_moderately_deep_markup_keeps_its_text() -> None:
+    body = "<div>" * 200 + "".join(f"<p>{p}</p>" for p in PARAS) + "</div>" * 200
+    html = f"<html lang='en'><head><title>Deep but fine</title></head><body>{body}</body></html>"
+    art = extract(html, "https://x.example/deep", now=NOW)
+    assert art.ok
+    assert "container traffic through the new terminal" in art.text
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><body><p>Only one short line.</p></body></html>",
+        "<<<>>><html<<body>>&&&&;;",
+        "<?xml version='1.0' encoding='utf-8'?><html><body><p>x</p></body></html>",
+        "just some text without any markup at all",
+        "<html><head><script type='application/ld+json'>{broken json,,}</script></head></html>",
+        "\ufeff<html><body></body></html>",
+        "<html><body><svg><svg><svg></svg></svg></svg></body></html>",
+    ],
+)
+def test_odd_markup_never_raises(html: str) -> None:
+    art = extract(html, "https://x.example/odd")
+    assert art.status in ("ok", "failed")
+    assert art.status == "ok" or art.error
+
+
+def test_bytes_and_str_give_the_same_record() -> None:
+    html = page()
+    a = extract(html, "https://harbour.example/a", now=NOW)
+    b = extract(html.encode(), "https://harbour.example/a", now=NOW)
+    assert a.to_dict() == b.to_dict()
