@@ -82,5 +82,5 @@ worker: install
 demo: install
 	@mkdir -p data
 	$(BIN)/python -m demo.replica --base-port 8701 --then \
-		$(BIN)/python -m flows.cli_monitor run --config demo/newsmon.demo.toml --db data/demo.db
+		$(BIN)/newsmon run --config demo/newsmon.demo.toml --db data/demo.db
 	@echo "Browse it: make serve DB=data/demo.db"

@@ -41,6 +41,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from docs_section import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -58,8 +60,6 @@ PARSAZ = CORPUS / "encodings" / "azerbaijani" / "parsAZ_report_az_sample.csv"
 WCXB = CORPUS / "extraction" / "wcxb-dev" / "ground-truth"
 N4K = CORPUS / "articles" / "newspaper4k"
 SEEDS = SHARED / "seeds"
-DOCS = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- bench:dedup:start -->", "<!-- bench:dedup:end -->"
 
 #: WCXB holds this page twice (URL with and without a trailing slash; 62% of the text).
 CORPUS_DUPLICATES = {"wc3035": "wc0463"}
@@ -989,18 +989,7 @@ def report(
 
 
 def write_docs(table: str) -> None:
-    block = f"{START}\n## Dedup\n\n{table}\n{END}"
-    if DOCS.exists():
-        doc = DOCS.read_text(encoding="utf-8")
-        if START in doc and END in doc:
-            head, rest = doc.split(START, 1)
-            doc = head + block + rest.split(END, 1)[1]
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    else:
-        DOCS.parent.mkdir(parents=True, exist_ok=True)
-        doc = "# Benchmarks\n\n" + block + "\n"
-    DOCS.write_text(doc, encoding="utf-8")
+    write_section("dedup", "Dedup", table)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,14 +34,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from docs_section import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 WCXB = CORPUS / "extraction" / "wcxb-dev"
 ARTICLES = CORPUS / "articles"
-DOCS = ROOT / "docs" / "benchmarks.md"
 CACHE = ROOT / "bench" / ".cache"
-START, END = "<!-- bench:extraction:start -->", "<!-- bench:extraction:end -->"
 ALL_PEERS = ("trafilatura", "readability", "newspaper4k")
 
 # --------------------------------------------------------------------------- scoring
@@ -596,18 +596,7 @@ container rules first (`itemprop=articleBody`, article/post/entry classes, lone 
 
 
 def write_docs(table: str) -> None:
-    block = f"{START}\n## Extraction\n\n{table}\n{END}"
-    if DOCS.exists():
-        doc = DOCS.read_text(encoding="utf-8")
-        if START in doc and END in doc:
-            head, rest = doc.split(START, 1)
-            doc = head + block + rest.split(END, 1)[1]
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    else:
-        DOCS.parent.mkdir(parents=True, exist_ok=True)
-        doc = "# Benchmarks\n\n" + block + "\n"
-    DOCS.write_text(doc, encoding="utf-8")
+    write_section("extraction", "Extraction", table)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,14 +27,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from docs_section import DOCS, write_section
+
 if TYPE_CHECKING:
     from flows.fetch import FetchPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DOCS = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- bench:fetch:start -->", "<!-- bench:fetch:end -->"
 
 HOSTS = 5
 LATENCY = 0.1
@@ -264,18 +264,7 @@ def table(rows: list[dict], n: int) -> str:
 
 
 def write_docs(text: str) -> None:
-    block = f"{START}\n## Fetch\n\n{text}\n{END}"
-    if DOCS.exists():
-        doc = DOCS.read_text(encoding="utf-8")
-        if START in doc and END in doc:
-            head, rest = doc.split(START, 1)
-            doc = head + block + rest.split(END, 1)[1]
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    else:
-        DOCS.parent.mkdir(parents=True, exist_ok=True)
-        doc = "# Benchmarks\n\n" + block + "\n"
-    DOCS.write_text(doc, encoding="utf-8")
+    write_section("fetch", "Fetch", text)
 
 
 def main(argv: list[str] | None = None) -> int:

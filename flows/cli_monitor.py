@@ -1,7 +1,7 @@
 """``newsmon run`` and ``newsmon reparse``: the monitor flow and the archive re-parser.
 
-Importing this module registers both subcommands in ``flows.cli.EXTRA_COMMANDS``
-(import it after that list is defined, e.g. at the end of flows/cli.py).
+Importing this module registers both subcommands in ``flows.cli.EXTRA_COMMANDS``;
+``flows.cli`` imports it when it builds its parser.
 """
 
 from __future__ import annotations
@@ -13,12 +13,20 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flows.cli import (
+    DEFAULT_CONFIG,
+    DEFAULT_DB,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    _check_store,
+    _err,
+    _offline_prefect_defaults,
+)
+
 if TYPE_CHECKING:
     from flows.config import Config
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-DEFAULT_CONFIG = "newsmon.toml"
-DEFAULT_DB = "data/newsmon.db"
 
 _STAGES = {
     "discover": "discovering",
@@ -28,10 +36,6 @@ _STAGES = {
     "files": "reading files",
     "done": "done",
 }
-
-
-def _err(message: str) -> None:
-    print(f"newsmon: {message}", file=sys.stderr)
 
 
 def _load(config_path: str) -> Config | None:
@@ -44,25 +48,6 @@ def _load(config_path: str) -> Config | None:
             print(message, file=sys.stderr)
         _err(f"{len(exc.messages)} problem(s) in {config_path}; nothing was fetched")
         return None
-
-
-def _check_store(db_path: str) -> bool:
-    import store
-
-    try:
-        store.open_db(db_path).close()
-    except store.StoreError as exc:
-        _err(str(exc))
-        return False
-    return True
-
-
-def _offline_prefect_defaults() -> None:
-    import os
-
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 def _n(count: int, word: str) -> str:

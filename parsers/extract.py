@@ -317,7 +317,11 @@ def _extract(
         profile_article=decided,
     )
     art.page_type = page_type
-    if page_type == "service" and art.provenance.get("title") == "h1":
+    if (
+        page_type == "service"
+        and art.provenance.get("title") == "h1"
+        and not metadata.names_page(pm, art.title)
+    ):
         # Landing pages put a slogan in the <h1>; their title is the page's own title.
         art.set("title", *metadata.meta_title(pm, url))
     art.provenance["page_type"] = (

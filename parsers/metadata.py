@@ -158,7 +158,7 @@ def collect(tree: HtmlElement, url: str | None = None) -> PageMeta:
             pm.article = obj
     for el in root.xpath("//*[@itemprop][not(self::meta)]")[:200]:
         prop = el.get("itemprop").strip()
-        if prop in ("headline", "datePublished", "dateModified", "author", "name"):
+        if prop in ("headline", "datePublished", "dateCreated", "dateModified", "author", "name"):
             val = el.get("datetime") or el.get("content") or norm_ws(el.text_content())
             if val:
                 pm.microdata.setdefault(prop, []).append(val)
@@ -344,6 +344,20 @@ def pick_title(pm: PageMeta, url: str | None) -> tuple[str | None, str | None]:
     if tt:
         return _strip_site(tt, site, url), "title"
     return None, None
+
+
+def names_page(pm: PageMeta, heading: str | None) -> bool:
+    """The heading is one whole part of the ``<title>`` or og:title ("Building Department |
+    Town, IN"): the page names itself by it, so it is the title even on a landing page."""
+    k = _key(heading or "")
+    if not k:
+        return False
+    og, _ = pm.first("og:title", "twitter:title")
+    for t in (pm.title_tag, og):
+        for sep in (*_TITLE_SEPARATORS, ": "):
+            if t and sep in t and any(_key(p) == k for p in t.split(sep)):
+                return True
+    return False
 
 
 def meta_title(pm: PageMeta, url: str | None) -> tuple[str | None, str | None]:
@@ -553,11 +567,12 @@ def pick_dates(
             if pub:
                 break
     if not pub:
-        for v in pm.microdata.get("datePublished", ()):
-            pub = _date(v, default_offset, now)
-            if pub:
-                prov = "microdata"
-                break
+        posts = pm.microdata.get("datePublished", []) + pm.microdata.get("dateCreated", [])
+        if len(posts) > 1:
+            pub = _thread_date(posts, tree, default_offset, now)
+        else:
+            pub = _date(posts[0], default_offset, now) if posts else None
+        prov = "microdata" if pub else None
     if not pub:
         for obj in pm.jsonld:
             if "WebPage" in "".join(_types(obj)) or "Posting" in "".join(_types(obj)):
@@ -600,6 +615,23 @@ def pick_dates(
             if mod:
                 break
     return pub, prov, mod, mprov
+
+
+def _thread_date(
+    posts: list[str], tree: HtmlElement, default_offset: str | None, now: Any
+) -> str | None:
+    """The first post's date on a page where every post, answer or comment has its own.
+
+    The first post is the earliest, and it may carry no ``itemprop`` at all (forum software
+    marks only the replies), so the page's first ``<time>`` elements are candidates too.
+    """
+    cands = [_date(v, default_offset, now) for v in posts[:50]]
+    for i, t in enumerate(tree.iter("time")):
+        if i >= 20:
+            break
+        cands.append(_date(t.get("datetime") or "", default_offset, now))
+    found = [c for c in cands if c]
+    return min(found, key=lambda c: c[:10]) if found else None
 
 
 _X_DATEISH = etree.XPath(
