@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import PurePath
 from typing import Any
 
-from parsers.encoding import decode_text, looks_binary
+from parsers.encoding import decode_text, fix_mojibake, looks_binary
 from parsers.record import Article
 
 #: One article exported as text or HTML is never this large; bigger files are refused.
@@ -72,6 +72,11 @@ def check_article_bytes(data: bytes, name: str) -> None:
         raise InputError(f"{name}: binary data, not a text, HTML or JSON Lines file")
 
 
+def repaired(text: str) -> str:
+    """Text with UTF-8-read-as-cp1252 runs undone ("AzÉ™rbaycan" -> "Azərbaycan")."""
+    return fix_mojibake(text)
+
+
 def parse_text_file(
     data: bytes, *, name: str, url: str | None = None, source: str | None = None
 ) -> Article:
@@ -79,8 +84,11 @@ def parse_text_file(
 
     check_article_bytes(data, name)
     decoded = decode_text(data)
-    art = parse_text_export(decoded.text, url=url, source=source)
+    text = repaired(decoded.text)
+    art = parse_text_export(text, url=url, source=source)
     art.warnings.extend(decoded.warnings)
+    if text != decoded.text:
+        art.warnings.append("repaired mojibake (UTF-8 that had been read as cp1252)")
     if decoded.encoding not in ("utf-8", "ascii"):
         art.warnings.append(f"decoded as {decoded.encoding} ({decoded.source})")
     return art
@@ -106,6 +114,7 @@ def _record_from_json(obj: Any, *, source: str | None) -> Article:
     text = obj.get("text") or obj.get("body") or obj.get("content") or ""
     if not isinstance(text, str) or not text.strip():
         return Article.failed("record has no text", url=obj.get("url"))
+    text = repaired(text)
     from parsers.text import parse_text_export
 
     art = parse_text_export(
@@ -117,7 +126,7 @@ def _record_from_json(obj: Any, *, source: str | None) -> Article:
     for field_name in ("title", "author", "modified_at", "section", "canonical_url"):
         value = obj.get(field_name)
         if isinstance(value, str) and value.strip():
-            art.set(field_name, value.strip(), "input")
+            art.set(field_name, repaired(value.strip()), "input")
     raw_date = obj.get("published_at")
     if isinstance(raw_date, str | int | float) and str(raw_date).strip():
         from parsers.dates import parse_date

@@ -196,3 +196,19 @@ def test_empty_text_is_a_failed_record():
     art = parse_text_export("   \n\n  ")
     assert not art.ok
     assert "no article text" in art.error
+
+
+def test_mojibake_in_an_export_is_repaired():
+    from parsers.files import parse_text_file
+
+    clean = (
+        "Azərbaycan və Çin arasında yeni saziş\n\n"
+        "Bakı. Trend: Azərbaycan ilə Çin arasında nəqliyyat sahəsində əməkdaşlığa dair yeni "
+        "saziş imzalanıb, bu barədə nazirliyin məlumatında bildirilir."
+    )
+    broken = clean.encode("utf-8").decode("cp1252", errors="replace")
+    assert "Ã" in broken or "É™" in broken
+    art = parse_text_file(broken.encode("utf-8"), name="moji.txt")
+    assert art.title == "Azərbaycan və Çin arasında yeni saziş"
+    assert art.text.startswith("Bakı. Trend: Azərbaycan ilə Çin")
+    assert any("mojibake" in w for w in art.warnings)
