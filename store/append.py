@@ -33,6 +33,7 @@ ARTICLE_COLUMNS = (
     "word_count",
     "first_seen_at",
     "run_id",
+    "warnings",
 )
 
 
@@ -88,6 +89,7 @@ def to_row(article: Article, *, run_id: str | None, now: str) -> dict[str, Any]:
         "word_count": len(text.split()),
         "first_seen_at": now,
         "run_id": run_id,
+        "warnings": json.dumps(article.warnings, ensure_ascii=False) if article.warnings else None,
     }
 
 

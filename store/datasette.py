@@ -38,6 +38,7 @@ ARTICLE_COLUMNS = {
     "text": "Clean body text; paragraphs separated by a blank line. Open a row to read it.",
     "provenance": "Where each field came from (JSON: field -> json-ld, meta:og:title...).",
     "truncated": "1 when the body looks cut off (teaser, paywall).",
+    "warnings": "What the parser noticed (JSON list): a wrong declared charset, repaired mojibake, a page cut at the size limit.",
     "content_hash": "Hash of the normalised text (exact-duplicate key).",
     "first_seen_at": "When newsmon first stored it (UTC).",
 }

@@ -123,6 +123,12 @@ def _v2_extraction_fields(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["first_seen_at"], if_not_exists=True)
 
 
+def _v7_warnings(db: sqlite_utils.Database) -> None:
+    """What the parser noticed about a record (charset fixed, mojibake repaired, page cut)."""
+    if "warnings" not in db["articles"].columns_dict:
+        db["articles"].add_column("warnings", str)
+
+
 def _owned_by(module: str) -> Migration:
     """A migration whose tables belong to another store module (imported when run)."""
 
@@ -141,6 +147,7 @@ MIGRATIONS: list[Migration] = [
     _owned_by("store.fetchstate"),  # v4: fetch state per URL and source, raw archive
     _owned_by("store.topics"),  # v5: topics, article_topics
     _owned_by("store.health"),  # v6: source health, alerts
+    _v7_warnings,
 ]
 
 
