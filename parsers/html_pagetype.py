@@ -177,7 +177,7 @@ def _count_signals(tree: HtmlElement, pm: PageMeta, url: str | None) -> Signals:
 
 #: Date sources that do NOT mean "this page states when it was published": a guess from
 #: the text or URL, or a WebPage date that CMS plugins stamp on every page.
-_WEAK_DATE = frozenset(("htmldate", "url", "json-ld:webpage"))
+_WEAK_DATE = frozenset(("htmldate", "url", "json-ld:webpage", "text:heading"))
 _ARTICLE_URL = re.compile(
     r"/(?:blogs?|articles?|news|posts?|stories|story|insights?|guides?|resources?|learn|"
     r"magazine|journal|features?|opinion|\d{4}/\d{2})/",

@@ -27,6 +27,8 @@ ARTICLE_TYPES = frozenset(
     "MedicalScholarlyArticle AdvertiserContentArticle".split()
 )
 
+#: Soft hyphens and zero-width characters: hyphenation hints, never part of the words.
+_INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _SCRIPT_TYPES = ("application/ld+json", "application/json+ld")
 _TRAILING_COMMA_RE = re.compile(r",\s*([}\]])")
 _CTRL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -44,6 +46,8 @@ class PageMeta:
     canonical: str | None = None
     title_tag: str | None = None
     h1: list[str] = field(default_factory=list)
+    h1_el: HtmlElement | None = None
+    times: list[HtmlElement] = field(default_factory=list)
     microdata: dict[str, list[str]] = field(default_factory=dict)
 
     def first(self, *keys: str) -> tuple[str | None, str | None]:
@@ -128,7 +132,7 @@ def collect(tree: HtmlElement, url: str | None = None) -> PageMeta:
     root = tree.getroottree().getroot() if hasattr(tree, "getroottree") else tree
     lang = root.get("lang") or root.get("xml:lang")
     pm.html_lang = norm_ws(lang) or None
-    for el in root.iter("meta", "link", "script", "title", "h1"):
+    for el in root.iter("meta", "link", "script", "title", "h1", "time"):
         tag = el.tag
         if tag == "meta":
             key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
@@ -147,10 +151,15 @@ def collect(tree: HtmlElement, url: str | None = None) -> PageMeta:
         elif tag == "title":
             if pm.title_tag is None:
                 pm.title_tag = norm_ws(el.text_content()) or None
+        elif tag == "time":
+            if len(pm.times) < 40:
+                pm.times.append(el)
         elif tag == "h1":
-            t = norm_ws(el.text_content())
+            t = norm_ws(_INVISIBLE_RE.sub("", el.text_content()))
             if t and len(pm.h1) < 5 and not _is_home_link(el, url):
                 pm.h1.append(t)
+                if pm.h1_el is None:
+                    pm.h1_el = el
     for obj in pm.jsonld:
         ts = _types(obj)
         pm.types.update(ts)
@@ -331,6 +340,15 @@ def pick_title(pm: PageMeta, url: str | None) -> tuple[str | None, str | None]:
                 if _loose(h) == _loose(x) and h != x:
                     return x, src
                 return h, "h1"
+    if len(h1s) > 1 and metas:
+        # The first <h1> is nowhere in the metadata title (a section banner, a widget); a
+        # later one the metadata title contains is the headline.
+        keys = [_key(x) for x, _ in metas]
+        if not any(_key(h1s[0]) in k for k in keys):
+            for h in h1s[1:]:
+                hk = _key(h)
+                if len(hk) >= 10 and any(hk in k for k in keys):
+                    return h, "h1"
     if h1s:
         return h1s[0], "h1"
     if ld and og and len(ld) >= 60 and _key(og).startswith(_key(ld)) and len(og) > len(ld):
@@ -491,6 +509,7 @@ _PUB_KEYS = (
     "publishdate",
     "publish-date",
     "publish_date",
+    "published",
     "pubdate",
     "date",
     "dc.date",
@@ -569,8 +588,8 @@ def pick_dates(
     if not pub:
         posts = pm.microdata.get("datePublished", []) + pm.microdata.get("dateCreated", [])
         if len(posts) > 1:
-            pub = _thread_date(posts, tree, default_offset, now)
-        else:
+            pub = _thread_date(posts, default_offset, now)
+        if not pub:
             pub = _date(posts[0], default_offset, now) if posts else None
         prov = "microdata" if pub else None
     if not pub:
@@ -581,20 +600,33 @@ def pick_dates(
                     prov = "json-ld:webpage"
                     break
     if not pub:
-        for t in tree.iter("time"):
+        for t in pm.times:
             v = t.get("datetime") or ""
             if t.get("pubdate") is not None or "publish" in (t.get("class") or "").lower():
                 pub = _date(v, default_offset, now)
             if not pub and v:
                 pub = _date(v, default_offset, now)
+            if not pub and not v:  # <time>March 1, 2024</time>: the text is the value
+                pub = _date(_short_text(t, 60) or "", default_offset, now)
             if pub:
                 prov = "time"
                 break
+    if pub and pub.endswith("+00:00"):
+        pub = _local_time(pub, pm, default_offset, now)
+    if pub and search_text and pm.h1_el is not None:
+        # A dateline under the headline showing an EARLIER day than the metadata: the
+        # metadata carries a re-publication or CMS-migration time, the page the original.
+        shown = _date_by_heading(pm.h1_el, now)
+        if shown and shown[:10] < pub[:10]:
+            pub, prov = shown, "text:heading"
     if not pub and url:
         u = dates.date_from_url(url)
         if u and dates.plausible(u, now=now):
             pub, prov = u, "url"
     unparsed = False
+    if not pub and search_text and pm.h1_el is not None:
+        pub = _date_by_heading(pm.h1_el, now)
+        prov = "text:heading" if pub else None
     if not pub and search_text:
         pub, unparsed = _visible_date(tree, now)
         prov = "text:date" if pub else None
@@ -617,19 +649,90 @@ def pick_dates(
     return pub, prov, mod, mprov
 
 
-def _thread_date(
-    posts: list[str], tree: HtmlElement, default_offset: str | None, now: Any
-) -> str | None:
-    """The first post's date on a page where every post, answer or comment has its own.
+def _local_time(pub: str, pm: PageMeta, default_offset: str | None, now: Any) -> str:
+    """The same instant as the page's ``<time>`` shows it, when metadata gives it in UTC.
 
-    The first post is the earliest, and it may carry no ``itemprop`` at all (forum software
-    marks only the replies), so the page's first ``<time>`` elements are candidates too.
+    The calendar day is the one the outlet printed: 23:25 UTC is already tomorrow in Baku.
     """
-    cands = [_date(v, default_offset, now) for v in posts[:50]]
-    for i, t in enumerate(tree.iter("time")):
-        if i >= 20:
+    when = dates.to_datetime(pub)
+    for t in pm.times:
+        local = _date(t.get("datetime") or "", default_offset, now)
+        if local and not local.endswith("+00:00") and dates.to_datetime(local) == when:
+            return local
+    return pub
+
+
+def _near_heading(h1: HtmlElement, after: int = 40, before: int = 12) -> list[HtmlElement]:
+    """Elements next to the headline, nearest first: the article's header, where the
+    dateline sits whatever its markup (no date-ish class on many sites)."""
+    out: list[HtmlElement] = []
+    node: HtmlElement | None = h1
+    for _ in range(3):  # following siblings of the h1 and of its parent and grandparent
+        if node is None:
             break
-        cands.append(_date(t.get("datetime") or "", default_offset, now))
+        for sib in node.itersiblings():
+            for el in sib.iter():
+                out.append(el)
+                if len(out) >= after:
+                    break
+            if len(out) >= after:
+                break
+        node = node.getparent()
+    n = 0
+    node = h1
+    for _ in range(2):  # and a few just above it (a kicker or date line over the title)
+        if node is None:
+            break
+        for sib in node.itersiblings(preceding=True):
+            for el in sib.iter():
+                out.append(el)
+                n += 1
+                if n >= before:
+                    break
+            if n >= before:
+                break
+        node = node.getparent()
+    return out
+
+
+#: Dates next to a headline that are not the page's: a poster's sign-up, a copyright line.
+_NOT_PUBLISHED_RE = re.compile(
+    r"\b(?:joined|member since|registered|since|copyright)\b|©|"
+    r"\b(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d\b",
+    re.I,
+)
+
+
+def _date_by_heading(h1: HtmlElement, now: Any) -> str | None:
+    """A short text holding a date (with its year) right below or above the headline."""
+    refused: set[HtmlElement] = set()
+    for el in _near_heading(h1):
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "a"):
+            continue
+        parent = el.getparent()
+        if parent in refused:  # "<dt>Joined</dt><dd>Nov 4, 2011</dd>"
+            refused.add(el)
+            continue
+        text = _short_text(el, 80)
+        if not text or not _HAS_YEAR_RE.search(text):
+            continue
+        if _NOT_PUBLISHED_RE.search(text):
+            refused.add(el)
+            continue
+        iso = dates.parse_date(text)
+        if iso and dates.plausible(iso, now=now):
+            return iso
+    return None
+
+
+_ISO_DAY_RE = re.compile(r"\s*\d{4}-\d\d-\d\d")
+
+
+def _thread_date(posts: list[str], default_offset: str | None, now: Any) -> str | None:
+    """The question's or first post's date on a page where every post, answer or comment
+    states its own: the earliest of them, not whichever the markup lists first."""
+    # Only machine-readable values: "12-01-2024" in one post's text may mean either month.
+    cands = [_date(v, default_offset, now) for v in posts[:50] if _ISO_DAY_RE.match(v)]
     found = [c for c in cands if c]
     return min(found, key=lambda c: c[:10]) if found else None
 

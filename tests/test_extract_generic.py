@@ -356,3 +356,117 @@ def test_bytes_and_str_give_the_same_record() -> None:
     a = extract(html, "https://harbour.example/a", now=NOW)
     b = extract(html.encode(), "https://harbour.example/a", now=NOW)
     assert a.to_dict() == b.to_dict()
+
+
+# --------------------------------------------------------------------------- headline and dateline
+
+
+def _landing(h1: str) -> str:
+    return (
+        "<html><head><title>Building Department | Portage, IN</title>"
+        "<meta property='og:title' content='Building Department | Portage, IN'></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/services'>Services</a> <a href='/contact'>Contact</a>"
+        f"</nav><main><h1>{h1}</h1><p>Apply for permits, schedule inspections and contact our "
+        "staff.</p><ul><li><a href='/permits'>Permits</a></li><li><a href='/inspections'>"
+        "Inspections</a></li><li><a href='/contact'>Contact us</a></li></ul></main></body></html>"
+    )
+
+
+def test_landing_page_keeps_an_h1_that_names_the_page() -> None:
+    url = "https://www.example.gov/building-department"
+    art = extract(_landing("Building Department"), url, now=NOW)
+    assert art.page_type == "service"
+    assert art.title == "Building Department"
+    # A slogan in the <h1> still gives way to the page's own title.
+    slogan = extract(_landing("A better way to build starts here"), url, now=NOW)
+    assert slogan.page_type == "service"
+    assert slogan.title.startswith("Building Department")
+
+
+def _dated(head: str, dateline: str) -> str:
+    return (
+        f"<html lang='en'><head><title>Port traffic grows | Harbour Times</title>{head}</head>"
+        "<body><main><article><header><h1>Port traffic grows as new terminal fills up</h1>"
+        f"<div class='meta'><span class='c-x1'>{dateline}</span><span>4 min read</span></div>"
+        "</header>" + "".join(f"<p>{p}</p>" for p in PARAS) + "</article></main></body></html>"
+    )
+
+
+def test_dateline_under_headline_dates_a_page_without_metadata() -> None:
+    art = extract(_dated("", "By Jane Roe - Mar 3, 2025"), "https://example.org/port", now=NOW)
+    assert art.published_at[:10] == "2025-03-03"
+    assert art.provenance["published_at"] == "text:heading"
+
+
+def test_dateline_earlier_than_metadata_wins() -> None:
+    # JSON-LD stamped when the CMS migrated the story; the page shows when it first ran.
+    head = ld({"@type": "NewsArticle", "datePublished": "2025-05-20T08:00:00Z"})
+    art = extract(_dated(head, "12 January 2024"), "https://example.org/port", now=NOW)
+    assert art.published_at[:10] == "2024-01-12"
+
+
+def test_later_dateline_is_an_update_and_metadata_stays() -> None:
+    head = ld({"@type": "NewsArticle", "datePublished": "2024-01-12T08:00:00+04:00"})
+    art = extract(_dated(head, "Updated May 20, 2025"), "https://example.org/port", now=NOW)
+    assert art.published_at[:10] == "2024-01-12"
+    assert art.provenance["published_at"] == "json-ld"
+
+
+def test_local_day_of_metadata_time_is_kept() -> None:
+    # 00:30 in Baku is still the previous evening in UTC: the page's day is the local one.
+    head = "<meta property='article:published_time' content='2025-03-04T00:30:00+04:00'>"
+    art = extract(_dated(head, "Port news"), "https://example.org/port", now=NOW)
+    assert art.published_at.startswith("2025-03-04")
+
+
+def test_time_element_without_datetime_attribute() -> None:
+    html = _dated("", "<time>July 2, 2024</time>").replace("class='meta'", "class='m'")
+    html = html.replace("<h1>Port traffic grows as new terminal fills up</h1>", "")
+    html = html.replace("<header>", "<header><h2>Port traffic grows</h2>")
+    art = extract(html, "https://example.org/port", now=NOW)
+    assert art.published_at[:10] == "2024-07-02"
+    assert art.provenance["published_at"] == "time"
+
+
+def test_question_page_is_dated_by_the_question_not_a_comment() -> None:
+    # Q&A markup: comments carry datePublished, the question and answers dateCreated;
+    # the first in the markup is a comment written years after the question.
+    html = (
+        "<html><head><title>How do I back up a system? - Ask</title></head><body>"
+        "<div itemscope itemtype='https://schema.org/QAPage'><h1>How do I back up a system?</h1>"
+        "<div itemprop='mainEntity' itemscope itemtype='https://schema.org/Question'>"
+        "<div itemprop='comment' itemscope><span itemprop='datePublished' "
+        "content='2016-03-17T13:23:29Z'></span>Use rsync.</div>"
+        "<time itemprop='dateCreated' datetime='2012-06-29T10:51:01Z'></time>"
+        + "".join(f"<p>{p}</p>" for p in PARAS)
+        + "<div itemprop='acceptedAnswer' itemscope><time itemprop='dateCreated' "
+        "datetime='2012-07-07T03:07:36Z'></time><p>Try a disk image.</p></div>"
+        "</div></div></body></html>"
+    )
+    art = extract(html, "https://ask.example.org/questions/7809/backup", now=NOW)
+    assert art.published_at[:10] == "2012-06-29"
+
+
+def test_utc_metadata_takes_the_local_day_the_page_prints() -> None:
+    # JSON-LD in UTC (23:25, 18 Dec); the page's own <time> says 04:25 on 19 Dec in +05:00.
+    head = ld({"@type": "NewsArticle", "datePublished": "2024-12-18T23:25:38+00:00"})
+    html = _dated(head, "<time datetime='2024-12-19T04:25:38+05:00'>Dec 19, 2024</time>")
+    art = extract(html, "https://example.org/port", now=NOW)
+    assert art.published_at == "2024-12-19T04:25:38+05:00"
+
+
+def test_sign_up_date_beside_the_headline_is_not_the_page_date() -> None:
+    html = _dated("", "<dl><dt>Joined</dt><dd>Nov 4, 2011</dd></dl>")
+    art = extract(html, "https://forum.example.org/threads/port.1/", now=NOW)
+    assert not (art.published_at or "").startswith("2011-11-04")
+
+
+def test_headline_is_the_h1_the_title_names_not_a_banner_h1() -> None:
+    # The first <h1> is a desk banner; the second (with soft hyphens) is in the <title>.
+    html = page(h1="Harbour Desk</h1><h1>Port traffic grows as new ter\u00admi\u00adnal fills up")
+    html = html.replace(
+        "<title>Harbour Desk</h1><h1>Port traffic grows as new ter\u00admi\u00adnal fills up",
+        "<title>Port traffic grows as new terminal fills up: what it means for trade",
+    )
+    art = extract(html, "https://example.org/port", now=NOW)
+    assert art.title == "Port traffic grows as new terminal fills up"
