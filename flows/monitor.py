@@ -33,6 +33,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
+from prefect.task_runners import ThreadPoolTaskRunner
 
 import store
 import store.runs
@@ -132,6 +133,8 @@ class RunContext:
         self.write_lock = asyncio.Lock()
         self.now = datetime.now(UTC)
         self.topics = load_topics(config.topics)
+        #: submit extraction to the flow's task runner (a Dask cluster) instead of a thread
+        self.parse_on_runner = False
 
     def open(self) -> sqlite_utils.Database:
         return store.open_db(self.db_path)
@@ -797,7 +800,12 @@ async def _parse_and_store(
     stage = "parse"
     try:
         _progress(report, stage)
-        parsed = await parse_task(src, pages)
+        if ctx.parse_on_runner:
+            # Through the task runner (e.g. prefect-dask): the batch is parsed on the cluster.
+            future = parse_task.submit(src, pages)
+            parsed = await asyncio.to_thread(future.result)
+        else:
+            parsed = await parse_task(src, pages)
         stage = "store"
         _progress(report, stage)
         await store_task(ctx, src, report, parsed)
@@ -937,6 +945,11 @@ async def monitor_news(
     try:
         async with fetcher:
             ctx = RunContext(cfg, db_path, run_id, fetcher)
+            # A flow given another task runner (flows.scaleout: Dask) parses through it;
+            # fetching and every write stay here, where the store is.
+            ctx.parse_on_runner = not isinstance(
+                get_run_context().task_runner, ThreadPoolTaskRunner
+            )
             outcomes = await asyncio.gather(
                 *(run_source(ctx, s, honor_backoff) for s in selected), return_exceptions=True
             )
