@@ -23,7 +23,7 @@ def test_default_config_watches_trend_and_has_the_topic():
     assert "http" in cfg.settings.user_agent
     topic = cfg.topics[0]
     assert topic["name"] == "azerbaijan-china"
-    assert topic["groups"][0]["terms"][:2] == ["Azerbaijan*", "Baku"]
+    assert {"Azerbaijan", "Baku", "Azərbaycan", "阿塞拜疆"} <= set(topic["groups"][0]["terms"])
     assert "中国" in topic["groups"][1]["terms"]
 
 
