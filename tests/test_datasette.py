@@ -32,41 +32,10 @@ from store import db as store_db
 from store import health as store_health
 from store import schema as store_schema
 from store import topics as store_topics
+from tests.topic_defs import AZ_CN
 
 TOPICS_CONFIG = [
-    {
-        "name": "azerbaijan-china",
-        "title": "Azerbaijan–China relations",
-        "groups": [
-            {
-                "mode": "any",
-                "terms": [
-                    "Azerbaijan",
-                    "Azerbaijani",
-                    "Baku",
-                    "Azərbaycan",
-                    "Bakı",
-                    "Азербайджан",
-                    "Баку",
-                    "阿塞拜疆",
-                ],
-            },
-            {
-                "mode": "any",
-                "terms": [
-                    "China",
-                    "Chinese",
-                    "Beijing",
-                    "Çin",
-                    "Pekin",
-                    "Китай",
-                    "Пекин",
-                    "中国",
-                    "北京",
-                ],
-            },
-        ],
-    },
+    AZ_CN,
     {
         "name": "energy",
         "title": "Oil and gas",

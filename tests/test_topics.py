@@ -10,42 +10,9 @@ from pathlib import Path
 import pytest
 
 from parsers.topics import fold, load_topics, match_all, match_topic
+from tests.topic_defs import AZ_CN
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
-AZ_CN = {
-    "name": "azerbaijan-china",
-    "title": "Azerbaijan–China relations",
-    "groups": [
-        {
-            "mode": "any",
-            "terms": [
-                "Azerbaijan",
-                "Azerbaijani",
-                "Baku",
-                "Azərbaycan",
-                "Bakı",
-                "Азербайджан",
-                "Баку",
-                "阿塞拜疆",
-            ],
-        },
-        {
-            "mode": "any",
-            "terms": [
-                "China",
-                "Chinese",
-                "Beijing",
-                "Çin",
-                "Pekin",
-                "Китай",
-                "Пекин",
-                "中国",
-                "北京",
-            ],
-        },
-    ],
-}
 
 
 @pytest.fixture(scope="module")
