@@ -9,23 +9,14 @@ from typing import Any
 
 import sqlite_utils
 
-from parsers.record import Article
+from parsers.record import CONTENT_FIELDS, Article
 from store.db import writing
 from store.dedup import Deduper, Match, content_hash
 from store.revisions import Revision, record_revision
 
+#: Columns written for each appended record: its content fields, then bookkeeping.
 ARTICLE_COLUMNS = (
-    "url",
-    "canonical_url",
-    "source",
-    "title",
-    "author",
-    "published_at",
-    "modified_at",
-    "section",
-    "language",
-    "text",
-    "tags",
+    *CONTENT_FIELDS,
     "provenance",
     "page_type",
     "truncated",

@@ -14,22 +14,14 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
+from parsers.record import CONTENT_FIELDS
+
 FORMATS = ("jsonl", "csv")
 
 #: Columns exported, in order (the record's fields plus store bookkeeping and topics).
 COLUMNS = (
     "id",
-    "url",
-    "canonical_url",
-    "source",
-    "title",
-    "author",
-    "published_at",
-    "modified_at",
-    "section",
-    "language",
-    "tags",
-    "text",
+    *CONTENT_FIELDS,
     "word_count",
     "truncated",
     "first_seen_at",
