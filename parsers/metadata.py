@@ -556,6 +556,18 @@ def _date(value: Any, default_offset: str | None, now: Any = None) -> str | None
     return None
 
 
+def _meta_date(
+    pm: PageMeta, keys: tuple[str, ...], default_offset: str | None, now: Any
+) -> tuple[str | None, str | None]:
+    """The first parsable date among the <meta> keys, in order of trust, and its key."""
+    for k in keys:
+        for v in pm.meta.get(k, ()):
+            found = _date(v, default_offset, now)
+            if found:
+                return found, f"meta:{k}"
+    return None, None
+
+
 def pick_dates(
     pm: PageMeta,
     tree: HtmlElement,
@@ -577,14 +589,7 @@ def pick_dates(
             pub = _date(_ld_str(pm.article.get("dateCreated")) or "", default_offset, now)
         prov = "json-ld" if pub else None
     if not pub:
-        for k in _PUB_KEYS:
-            for v in pm.meta.get(k, ()):
-                pub = _date(v, default_offset, now)
-                if pub:
-                    prov = f"meta:{k}"
-                    break
-            if pub:
-                break
+        pub, prov = _meta_date(pm, _PUB_KEYS, default_offset, now)
     if not pub:
         posts = pm.microdata.get("datePublished", []) + pm.microdata.get("dateCreated", [])
         if len(posts) > 1:
@@ -638,14 +643,7 @@ def pick_dates(
         mod = _date(_ld_str(pm.article.get("dateModified")) or "", default_offset, now)
         mprov = "json-ld" if mod else None
     if not mod:
-        for k in _MOD_KEYS:
-            for v in pm.meta.get(k, ()):
-                mod = _date(v, default_offset, now)
-                if mod:
-                    mprov = f"meta:{k}"
-                    break
-            if mod:
-                break
+        mod, mprov = _meta_date(pm, _MOD_KEYS, default_offset, now)
     return pub, prov, mod, mprov
 
 

@@ -26,6 +26,18 @@ import pytest
 from tests.test_datasette import ARTICLES, build_sample_store, make_topics, running_datasette
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Headless, and quiet on a machine without internet (no background or component traffic).
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
 DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 
@@ -128,15 +140,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
     profile = tmp_path_factory.mktemp("chromium-profile")
     argv = [
         str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
+        *CHROMIUM_FLAGS,
         "--hide-scrollbars",
         "--mute-audio",
         f"--user-data-dir={profile}",
@@ -259,15 +263,7 @@ def test_dump_dom_of_an_article_page(site: str, tmp_path: Path):
     out = tmp_path / "dom.html"
     argv = [
         str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
+        *CHROMIUM_FLAGS,
         f"--user-data-dir={tmp_path / 'p'}",
         "--dump-dom",
         f"{site}/newsmon/articles/1",
