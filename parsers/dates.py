@@ -688,6 +688,26 @@ def plausible(
 _URL_SEP_YMD = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_](\d{1,2})[-/_](\d{1,2})(?!\d)")
 
 
+#: English locales that write numeric dates month first ("04/05/2025" is April 5).
+_MONTH_FIRST_LOCALES = frozenset({"en", "en-us", "en-ph", "en-ca", "en-um", "en-as", "en-gu"})
+
+
+def dayfirst_for(lang: str | None) -> bool | None:
+    """How a page in ``lang`` (a BCP 47 tag such as "pt-BR") writes "03/05/2022".
+
+    Only US-style English puts the month first, and only with slashes; every other
+    language we meet (and British, Indian, Australian English) puts the day first. None
+    leaves the parser's default, which is the US habit: day first with dots and dashes,
+    month first with slashes.
+    """
+    tag = (lang or "").strip().lower().replace("_", "-")
+    if not tag or tag in _MONTH_FIRST_LOCALES:
+        return None
+    if tag.split("-", 1)[0] == "en":
+        return True  # en-GB, en-IN, en-AU, en-NZ, en-IE, en-ZA ...
+    return True if re.fullmatch(r"[a-z]{2,3}(?:-[a-z0-9]+)*", tag) else None
+
+
 def date_from_url(url: str) -> str | None:
     """The day in an article URL ("/2025/04/22/", "2025-04-22", "/2019-04/22/", "/20250422/")."""
     if not url:

@@ -32,6 +32,15 @@ _INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _SCRIPT_TYPES = ("application/ld+json", "application/json+ld")
 _TRAILING_COMMA_RE = re.compile(r",\s*([}\]])")
 _CTRL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});", re.I)
+
+
+def unescape_left(s: str | None) -> str | None:
+    """Undo a second, literal escaping ("SQL &#x26; AI", "Q&amp;A"): pages that escape a
+    CMS field twice show the entity as text, and no headline means it."""
+    if s and "&" in s and _ENTITY_RE.search(s):
+        return html.unescape(s)
+    return s
 
 
 @dataclass
@@ -150,12 +159,12 @@ def collect(tree: HtmlElement, url: str | None = None) -> PageMeta:
                     _flatten(data, pm.jsonld)
         elif tag == "title":
             if pm.title_tag is None:
-                pm.title_tag = norm_ws(el.text_content()) or None
+                pm.title_tag = unescape_left(norm_ws(el.text_content())) or None
         elif tag == "time":
             if len(pm.times) < 40:
                 pm.times.append(el)
         elif tag == "h1":
-            t = norm_ws(_INVISIBLE_RE.sub("", el.text_content()))
+            t = unescape_left(norm_ws(_INVISIBLE_RE.sub("", el.text_content())))
             if t and len(pm.h1) < 5 and not _is_home_link(el, url):
                 pm.h1.append(t)
                 if pm.h1_el is None:
@@ -321,6 +330,7 @@ def pick_title(pm: PageMeta, url: str | None) -> tuple[str | None, str | None]:
     og, ogk = pm.first(
         "og:title", "twitter:title", "sailthru.title", "parsely-title", "dc.title", "title"
     )
+    og = unescape_left(og)
     ld = _ld_str(pm.article.get("headline") or pm.article.get("name")) if pm.article else None
     md = norm_ws(pm.microdata.get("headline", [None])[0]) or None
     site = site_name(pm, url)
@@ -547,10 +557,12 @@ _MOD_KEYS = (
 )
 
 
-def _date(value: Any, default_offset: str | None, now: Any = None) -> str | None:
+def _date(
+    value: Any, default_offset: str | None, now: Any = None, dayfirst: bool | None = None
+) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
-    iso = dates.parse_date(value, default_offset=default_offset)
+    iso = dates.parse_date(value, default_offset=default_offset, dayfirst=dayfirst)
     if iso and dates.plausible(iso, now=now):
         return iso
     return None
@@ -583,6 +595,8 @@ def pick_dates(
     (skipped on oversized pages).
     """
     pub = prov = None
+    # "03/05/2022" on a Brazilian page is 3 May: the page's language says how to read it.
+    dayfirst = dates.dayfirst_for(language_hint(pm))
     if pm.article:
         pub = _date(_ld_str(pm.article.get("datePublished")) or "", default_offset, now)
         if not pub:
@@ -612,7 +626,7 @@ def pick_dates(
             if not pub and v:
                 pub = _date(v, default_offset, now)
             if not pub and not v:  # <time>March 1, 2024</time>: the text is the value
-                pub = _date(_short_text(t, 60) or "", default_offset, now)
+                pub = _date(_short_text(t, 60) or "", default_offset, now, dayfirst)
             if pub:
                 prov = "time"
                 break
@@ -621,8 +635,8 @@ def pick_dates(
     if pub and search_text and pm.h1_el is not None:
         # A dateline under the headline showing an EARLIER day than the metadata: the
         # metadata carries a re-publication or CMS-migration time, the page the original.
-        shown = _date_by_heading(pm.h1_el, now)
-        if shown and shown[:10] < pub[:10]:
+        shown = _date_by_heading(pm.h1_el, now, dayfirst)
+        if shown and shown[:10] < pub[:10] and not _swapped_day(shown, pub):
             pub, prov = shown, "text:heading"
     if not pub and url:
         u = dates.date_from_url(url)
@@ -630,10 +644,10 @@ def pick_dates(
             pub, prov = u, "url"
     unparsed = False
     if not pub and search_text and pm.h1_el is not None:
-        pub = _date_by_heading(pm.h1_el, now)
+        pub = _date_by_heading(pm.h1_el, now, dayfirst)
         prov = "text:heading" if pub else None
     if not pub and search_text:
-        pub, unparsed = _visible_date(tree, now)
+        pub, unparsed = _visible_date(tree, now, dayfirst)
         prov = "text:date" if pub else None
     if not pub and search_text and (unparsed or _looks_like_article(pm, url)):
         pub = _htmldate(tree, url, now)
@@ -701,7 +715,14 @@ _NOT_PUBLISHED_RE = re.compile(
 )
 
 
-def _date_by_heading(h1: HtmlElement, now: Any) -> str | None:
+def _swapped_day(shown: str, pub: str) -> bool:
+    """The shown day is the metadata's with day and month exchanged ("03/05" read the other
+    way): the two agree, and the unambiguous metadata is kept."""
+    y, m, d = shown[:4], shown[5:7], shown[8:10]
+    return m != d and int(d) <= 12 and f"{y}-{d}-{m}" == pub[:10]
+
+
+def _date_by_heading(h1: HtmlElement, now: Any, dayfirst: bool | None = None) -> str | None:
     """A short text holding a date (with its year) right below or above the headline."""
     refused: set[HtmlElement] = set()
     for el in _near_heading(h1):
@@ -717,7 +738,7 @@ def _date_by_heading(h1: HtmlElement, now: Any) -> str | None:
         if _NOT_PUBLISHED_RE.search(text):
             refused.add(el)
             continue
-        iso = dates.parse_date(text)
+        iso = dates.parse_date(text, dayfirst=dayfirst)
         if iso and dates.plausible(iso, now=now):
             return iso
     return None
@@ -762,7 +783,9 @@ def _short_text(el: HtmlElement, limit: int = 120) -> str | None:
 _HAS_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
-def _visible_date(tree: HtmlElement, now: Any) -> tuple[str | None, bool]:
+def _visible_date(
+    tree: HtmlElement, now: Any, dayfirst: bool | None = None
+) -> tuple[str | None, bool]:
     """A publication date written in a date/byline element of the page.
 
     Also says whether some date element held a year we could not parse (a language the
@@ -774,7 +797,7 @@ def _visible_date(tree: HtmlElement, now: Any) -> tuple[str | None, bool]:
         if not text or (_UPDATED_RE.search(text) and "publi" not in text.lower()):
             continue
         for cand in (text, _DATE_PREFIX_RE.sub("", text)):
-            iso = dates.parse_date(cand)
+            iso = dates.parse_date(cand, dayfirst=dayfirst)
             if iso and dates.plausible(iso, now=now):
                 return iso, False
         unparsed = unparsed or bool(_HAS_YEAR_RE.search(text))

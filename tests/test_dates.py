@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from parsers.dates import date_from_url, parse_date, plausible, to_datetime
+from parsers.dates import date_from_url, dayfirst_for, parse_date, plausible, to_datetime
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -109,6 +109,21 @@ def test_profile_formats_and_dayfirst() -> None:
     assert parse_date("04/05/2025", dayfirst=True) == "2025-05-04"
     assert parse_date("04.05.2025") == "2025-05-04"  # dots: day first
     assert parse_date("2025 04 22", formats=["%Y %m %d"]) == "2025-04-22"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("pt-BR", "2022-05-03"),
+        ("es", "2022-05-03"),
+        ("en-GB", "2022-05-03"),
+        ("en-US", "2022-03-05"),
+        ("en", "2022-03-05"),
+        (None, "2022-03-05"),
+    ],
+)
+def test_page_language_says_which_number_is_the_day(lang: str | None, expected: str) -> None:
+    assert parse_date("03/05/2022", dayfirst=dayfirst_for(lang)) == expected
 
 
 def test_languages_restrict_month_names() -> None:

@@ -470,3 +470,31 @@ def test_headline_is_the_h1_the_title_names_not_a_banner_h1() -> None:
     )
     art = extract(html, "https://example.org/port", now=NOW)
     assert art.title == "Port traffic grows as new terminal fills up"
+
+
+def test_numeric_dateline_is_read_the_way_the_page_language_writes_it() -> None:
+    # A Brazilian page: "03/05/2022" is 3 May. Read month first it would be an "earlier"
+    # dateline than the metadata and replace it with 5 March.
+    head = "<meta property='article:published_time' content='2022-05-03T20:36:00-03:00'>"
+    html = _dated(head, "03/05/2022 20:36").replace("lang='en'", "lang='pt-BR'", 1)
+    art = extract(html, "https://example.com.br/port", now=NOW)
+    assert art.published_at[:10] == "2022-05-03"
+    # Without metadata the dateline alone dates the page, the same way.
+    html = _dated("", "03/05/2022 20:36").replace("lang='en'", "lang='pt-BR'", 1)
+    art = extract(html, "https://example.com.br/port", now=NOW)
+    assert art.published_at[:10] == "2022-05-03"
+    assert art.provenance["published_at"] == "text:heading"
+
+
+def test_ambiguous_dateline_that_agrees_with_metadata_read_the_other_way_is_no_evidence() -> None:
+    # No language given: "03/05/2022" may be either day; the metadata's reading is kept.
+    head = "<meta property='article:published_time' content='2022-05-03T20:36:00-03:00'>"
+    art = extract(_dated(head, "03/05/2022 20:36"), "https://example.org/port", now=NOW)
+    assert art.published_at[:10] == "2022-05-03"
+    assert art.provenance["published_at"] == "meta:article:published_time"
+
+
+def test_headline_escaped_twice_by_the_site_is_shown_once() -> None:
+    html = page(h1="Port data tools for 2026: Python, SQL &amp;#x26; AI")
+    art = extract(html, "https://example.org/port-tools", now=NOW)
+    assert art.title == "Port data tools for 2026: Python, SQL & AI"
