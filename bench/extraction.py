@@ -26,6 +26,7 @@ import re
 import resource
 import statistics
 import sys
+import tempfile
 import time
 import warnings
 from collections import Counter
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from docs_section import write_section
+from profile_pages import build as build_profile_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -296,6 +298,28 @@ def _sample(cases: list[Case], limit: int | None) -> list[Case]:
     return [cases[int(i * step)] for i in range(limit)]
 
 
+def profile_cases(limit: int | None, out_dir: Path) -> list[Case]:
+    """Pages of the profiled outlet (Trend's layouts around real texts, bench/profile_pages)."""
+    pages = build_profile_pages(CORPUS, out_dir)
+    out = [
+        Case(
+            "profile",
+            p.name,
+            p.path,
+            p.url,
+            {
+                "text": p.text,
+                "title": p.title,
+                "author": p.author,
+                "date": p.published,
+                "junk": list(p.junk),
+            },
+        )
+        for p in pages
+    ]
+    return _sample(out, limit)
+
+
 def article_cases(limit: int | None) -> list[Case]:
     out: list[Case] = []
     n4k = ARTICLES / "newspaper4k"
@@ -423,10 +447,12 @@ def _setup(name: str) -> Any:
     import logging
 
     logging.disable(logging.CRITICAL)
-    if name == "newsmon":
+    if name in ("newsmon", "newsmon-generic"):
         from parsers.extract import extract
 
         def run(data: bytes, url: str | None) -> dict[str, Any]:
+            if name == "newsmon-generic" and url:  # same page, a host without a profile
+                url = re.sub(r"^(https?://)[^/]+", r"\1mirror.example.org", url)
             a = extract(data, url)
             return {
                 "text": a.text,
@@ -561,6 +587,10 @@ def score(cases: list[Case], res: dict[str, Any]) -> dict[str, Any]:
         got = r.get(f"{c.suite}/{c.cid}", {})
         t = c.truth
         pre = c.suite
+        oracle = pre not in ("wcxb", "profile")  # the pooled oracle metadata columns
+        if t.get("junk"):
+            txt = got.get("text") or ""
+            add(f"{pre}.clean", not any(j in txt for j in t["junk"]))
         if "text" in t and (t["text"] or c.suite == "wcxb"):
             p, rc, f = prf(got.get("text"), t["text"])
             add(f"{pre}.f1", f)
@@ -585,21 +615,26 @@ def score(cases: list[Case], res: dict[str, Any]) -> dict[str, Any]:
         if "title" in got:
             if t.get("title"):
                 add(f"{pre}.title", title_ok(got.get("title"), t["title"]))
-                add("all.title", title_ok(got.get("title"), t["title"]))
+                if oracle:
+                    add("all.title", title_ok(got.get("title"), t["title"]))
                 if t.get("page_type") == "article":
                     add(f"{pre}.art.title", title_ok(got.get("title"), t["title"]))
                 if t.get("title_on_page"):
                     add(f"{pre}.title.onpage", title_ok(got.get("title"), t["title"]))
         if "author" in got and t.get("author"):
             add(f"{pre}.author", author_ok(got.get("author"), t["author"]))
-            add("all.author", author_ok(got.get("author"), t["author"]))
+            if oracle:
+                add("all.author", author_ok(got.get("author"), t["author"]))
         if "date" in got and t.get("date"):
             add(f"{pre}.date", date_ok(got.get("date"), t["date"]))
-            add("all.date", date_ok(got.get("date"), t["date"]))
+            if oracle:
+                add("all.date", date_ok(got.get("date"), t["date"]))
             if c.suite == "wcxb" and t.get("page_type") == "article":
                 add(f"{pre}.art.date", date_ok(got.get("date"), t["date"]))
             if t.get("date_stated"):
                 add(f"{pre}.date.stated", date_ok(got.get("date"), t["date"]))
+            if pre == "profile":  # the profile promises the minute and the zone
+                add(f"{pre}.time", got.get("date") == t["date"])
         if "page_type" in got and t.get("page_type"):
             add(f"{pre}.ptype", got.get("page_type") == t["page_type"])
             add(
@@ -612,7 +647,7 @@ def score(cases: list[Case], res: dict[str, Any]) -> dict[str, Any]:
         add("secs", got.get("secs", 0.0))
     out: dict[str, Any] = {k: _mean(v) for k, v in s.items()}
     out["n"] = {k: len(v) for k, v in s.items()}
-    secs = s.get("secs", [])
+    secs = s.get("wcxb.secs") or s.get("secs", [])  # speed on the real-web pages
     out["pages_s"] = len(secs) / sum(secs) if secs and sum(secs) else None
     out["median_ms"] = statistics.median(secs) * 1000 if secs else None
     out["peak_mb"] = res.get("peak_kb", 0) / 1024
@@ -667,7 +702,8 @@ def render(
         "| page type | pages/s | median ms | peak RSS MB |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for n in names:
+    on_web = [n for n in names if n != "newsmon-generic"]  # it ran on the profile pages only
+    for n in on_web:
         s = scores[n]
         pt = "—"
         if s.get("wcxb.ptype") is not None:
@@ -696,7 +732,7 @@ def render(
         "| mercury 13w | title | author | date | language (mediacloud) |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for n in names:
+    for n in on_web:
         s = scores[n]
         lines.append(
             f"| {n} | {_f(s.get('newspaper4k.f1'))} | {_f(s.get('readability.f1'))} "
@@ -705,6 +741,31 @@ def render(
             f"| {_f(s.get('all.title'))} | {_f(s.get('all.author'))} | {_f(s.get('all.date'))} "
             f"| {_f(s.get('mediacloud.lang'))} |"
         )
+    if counts.get("profile"):
+        lines += [
+            "",
+            f"**Profiled outlet** ({counts['profile']} pages, `bench/profile_pages.py`): Trend's "
+            "three layouts as ../shared/TREND.md describes them (en, az, ru editions; promo, "
+            "byline and chrome lines in and around the body) rendered around real texts "
+            "(report.az items from parsAZ, WCXB-dev article texts); body F1 against the text "
+            "put in (with its dateline), *junk-free* = share of pages whose body holds none "
+            "of the promo/chrome lines, *time* = published_at equal to the minute and offset. "
+            "newsmon-generic = the same pages under a host without a profile.",
+            "",
+            "| extractor | F1 | F1≥0.9 | P | R | junk-free | title | author | date | time |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for n in names:
+            s = scores[n]
+            if s.get("profile.f1") is None:
+                continue
+            lines.append(
+                f"| {n} | {_f(s.get('profile.f1'))} | {_f(s.get('profile.f1>=.9'), True)} "
+                f"| {_f(s.get('profile.p'))} | {_f(s.get('profile.r'))} "
+                f"| {_f(s.get('profile.clean'))} | {_f(s.get('profile.title'))} "
+                f"| {_f(s.get('profile.author'))} | {_f(s.get('profile.date'))} "
+                f"| {_f(s.get('profile.time'))} |"
+            )
     lines += ["", "Pages per suite: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "."]
     if labels:
         lines += [
@@ -750,7 +811,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--limit", type=int, default=None, help="pages per corpus (evenly spread)")
     ap.add_argument("--peers", default=",".join(ALL_PEERS), help="comma-separated peers, or 'none'")
-    ap.add_argument("--suites", default="wcxb,articles")
+    ap.add_argument("--suites", default="wcxb,articles,profile")
     ap.add_argument("--no-write", action="store_true", help="print only, leave docs alone")
     ap.add_argument(
         "--cache",
@@ -768,24 +829,34 @@ def main(argv: list[str] | None = None) -> int:
         cases += wcxb_cases(args.limit)
     if "articles" in suites:
         cases += article_cases(args.limit)
+    tmp = tempfile.TemporaryDirectory(prefix="newsmon-profile-pages-")
+    if "profile" in suites:
+        cases += profile_cases(args.limit, Path(tmp.name))
     counts = dict(Counter(c.suite for c in cases))
-    counts["wcxb.art"] = sum(1 for c in cases if c.truth.get("page_type") == "article")
+    if "wcxb" in counts:
+        counts["wcxb.art"] = sum(1 for c in cases if c.truth.get("page_type") == "article")
     peers = [p for p in args.peers.split(",") if p and p != "none"]
     t0 = time.time()
     scores: dict[str, dict[str, Any]] = {}
-    for name in ["newsmon", *peers]:
-        res = run_extractor(name, cases, args.cache)
+    extractors = ["newsmon", *peers]
+    if "profile" in suites and peers:
+        extractors.insert(1, "newsmon-generic")
+    for name in extractors:
+        # The generic path is only of interest on the profiled outlet's pages.
+        todo = [c for c in cases if c.suite == "profile"] if name == "newsmon-generic" else cases
+        res = run_extractor(name, todo, args.cache)
         if name == "trafilatura":  # metadata from its own pass, so the body's speed is its own
             meta = run_extractor("trafilatura.meta", cases, args.cache)["results"]
             for key, r in res["results"].items():
                 r.update({k: v for k, v in meta.get(key, {}).items() if k != "secs"})
-        scores[name] = score(cases, res)
+        scores[name] = score(todo, res)
         print(f"{name}: done ({scores[name]['errors']} errors)", file=sys.stderr)
         if name == "newsmon" and args.dump:
             Path(args.dump).write_text(
                 json.dumps({"results": res["results"], "scores": scores[name]}, ensure_ascii=False)
             )
     table = render(scores, counts, time.time() - t0, label_limits(cases))
+    tmp.cleanup()
     print(table)
     if not args.no_write and not args.limit:
         write_docs(table)

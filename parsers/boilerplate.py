@@ -34,13 +34,18 @@ NAV_LINE_PATTERNS: list[str] = [
 
 #: Promo sentences: a whole line (or paragraph) whose only purpose is to point
 #: readers at a channel, newsletter or subscription.
+#: A promo asks the reader to act (an imperative opening the line, or closing it in
+#: Azerbaijani); a sentence that merely mentions a channel ("the ministry said on its
+#: Telegram channel") is news and stays.
 PROMO_LINE_PATTERNS: list[str] = [
-    r"(?:stay up-to-date|stay tuned|keep up|follow|join|subscribe)\b.{0,120}\b"
+    r"(?:stay up-to-date|stay tuned|keep up|follow(?!-)|join|subscribe|get the latest|"
+    r"read more|watch)\b.{0,120}\b"
     r"(?:whatsapp|telegram|google news|youtube|instagram|facebook|twitter|x\.com|channel|newsletter)\b.{0,60}",
-    r".{0,80}\b(?:whatsapp|telegram|google news)\b.{0,20}\b(?:channel|kanal\w*|канал\w*)\b.{0,80}",
+    r".{0,80}\b(?:whatsapp|telegram|google news|youtube)\b.{0,20}\b(?:channel|kanal\w*|канал\w*)\b"
+    r".{0,40}\b(?:izləyin|abunə olun|qoşulun)\W*",
     r".{0,80}(?:@www_trend_az|agency@trend\.az).{0,80}",
     r"(?:bizi|xəbərləri).{0,60}(?:izləyin|abunə olun).{0,40}",
-    r"(?:подписывайтесь|следите за).{0,80}(?:telegram|whatsapp|канал).{0,40}",
+    r"(?:подписывайтесь|подпишитесь|следите за|присоединяйтесь).{0,80}(?:telegram|whatsapp|канал).{0,40}",
 ]
 
 _NAV_RE = re.compile("|".join(f"(?:{p})" for p in NAV_LINE_PATTERNS), _FLAGS)

@@ -90,7 +90,94 @@ _MONTHS_RAW: dict[str, list[str]] = {
         "kasım kas",
         "aralık ara",
     ],
+    # Languages an analyst may add a source in: used when the page says it is written in them.
+    "de": [
+        "januar jan jänner",
+        "februar feb",
+        "märz mär mrz",
+        "april apr",
+        "mai",
+        "juni jun",
+        "juli jul",
+        "august aug",
+        "september sep sept",
+        "oktober okt",
+        "november nov",
+        "dezember dez",
+    ],
+    "fr": [
+        "janvier janv",
+        "février févr fév",
+        "mars",
+        "avril avr",
+        "mai",
+        "juin",
+        "juillet juil",
+        "août",
+        "septembre sept",
+        "octobre oct",
+        "novembre nov",
+        "décembre déc",
+    ],
+    "es": [
+        "enero ene",
+        "febrero feb",
+        "marzo mar",
+        "abril abr",
+        "mayo may",
+        "junio jun",
+        "julio jul",
+        "agosto ago",
+        "septiembre setiembre sep sept",
+        "octubre oct",
+        "noviembre nov",
+        "diciembre dic",
+    ],
+    "it": [
+        "gennaio gen",
+        "febbraio feb",
+        "marzo mar",
+        "aprile apr",
+        "maggio mag",
+        "giugno giu",
+        "luglio lug",
+        "agosto ago",
+        "settembre set",
+        "ottobre ott",
+        "novembre nov",
+        "dicembre dic",
+    ],
+    "pt": [
+        "janeiro jan",
+        "fevereiro fev",
+        "março mar",
+        "abril abr",
+        "maio mai",
+        "junho jun",
+        "julho jul",
+        "agosto ago",
+        "setembro set",
+        "outubro out",
+        "novembro nov",
+        "dezembro dez",
+    ],
 }
+
+#: The month-name languages every date is read with (our outlets' languages).
+DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "az", "ru", "tr", "zh")
+
+
+def languages_for(lang: str | None) -> tuple[str, ...]:
+    """Month-name languages for a page in ``lang``: its own first, then the defaults.
+
+    Its own first, because short month names collide ("mar" is March in English and
+    Turkish, "mai" May in French and German, "set" September in Italian and Portuguese).
+    """
+    code = (lang or "").strip().lower().replace("_", "-").split("-", 1)[0]
+    if code in _MONTHS_RAW and code not in DEFAULT_LANGUAGES:
+        return (code, *DEFAULT_LANGUAGES)
+    return DEFAULT_LANGUAGES
+
 
 _MONTHS: dict[str, dict[str, int]] = {
     lang: {_fold(name): i + 1 for i, names in enumerate(rows) for name in names.split()}
@@ -269,7 +356,12 @@ _NOISE = frozenset(
     """on at the of in by published updated posted modified last date time dated am pm
     mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday
     saturday sunday st nd rd th г года год гг в обновлено опубликовано дата
-    il ilin ci cu ildə ilde tarix tarixi yenilənib yenilenib saat""".split()
+    il ilin ci cu ildə ilde tarix tarixi yenilənib yenilenib saat
+    am um uhr den der vom veröffentlicht aktualisiert stand le la du à publié mis en ligne
+    mise jour el del de las los publicado actualizado às em il alle pubblicato aggiornato
+    lunes martes miércoles jueves viernes sábado domingo montag dienstag mittwoch
+    donnerstag freitag samstag sonntag lundi mardi mercredi jeudi vendredi samedi
+    dimanche""".split()
 )
 _NOISE = frozenset(_fold(w) for w in _NOISE)
 #: A date among more than this much other text is a sentence, not a date field.
@@ -379,11 +471,15 @@ def _other_text(rest: str) -> bool:
     return len(words) > _MAX_OTHER_WORDS or sum(map(len, words)) > _MAX_OTHER_CHARS
 
 
+#: "23 de mayo de 2022", "3 de maio de 2022": the connector between day, month and year.
+_DE_RE = re.compile(r"(?<=\d)\s+del?\s+(?=[^\W\d])|(?<=[^\W\d])\s+del?\s+(?=\d)")
+
+
 def _parse_words(
     v: str, languages: Sequence[str], dayfirst: bool | None, allow_partial: bool
 ) -> _Parts | None:
     """Free-form shapes: month names, CJK, numeric dates, with optional time and zone."""
-    low = _fold(v)
+    low = _DE_RE.sub(" ", _fold(v))
     found: tuple[_Parts, tuple[int, int]] | None = None
     m = _CJK_RE.search(low)
     if m and (m.group(1) or allow_partial):
@@ -609,7 +705,7 @@ def parse_date(
     value: str,
     *,
     default_offset: str | None = None,
-    languages: Sequence[str] = ("en", "az", "ru", "tr", "zh"),
+    languages: Sequence[str] = DEFAULT_LANGUAGES,
     formats: Sequence[str] = (),
     dayfirst: bool | None = None,
     reference: datetime | None = None,

@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 
 import lxml.html
 from lxml import etree
@@ -273,7 +274,8 @@ def _extract(
         art.set("author", *metadata.pick_author(pm, tree))
     default_offset = prof.default_offset if prof else None
     n_elements = html_body.element_count(tree)
-    pub, pprov, mod, mprov = metadata.pick_dates(
+    dates_of = partial(
+        metadata.pick_dates,
         pm,
         tree,
         url,
@@ -281,6 +283,7 @@ def _extract(
         now=now,
         search_text=n_elements <= html_body.ELEMENT_BUDGET,
     )
+    pub, pprov, mod, mprov = dates_of()
     if not art.published_at:
         art.set("published_at", pub, pprov)
     if not art.modified_at:
@@ -306,6 +309,16 @@ def _extract(
         sample = (art.text or art.title or "")[:1200]
         lang = language.detect_language(sample, hint=metadata.language_hint(pm))
         art.set("language", lang, "text" if art.text else "html-lang")
+        if (
+            not art.published_at
+            and lang
+            and not metadata.language_hint(pm)
+            and dates.languages_for(lang) != dates.DEFAULT_LANGUAGES
+        ):
+            # Undated, and the page never said its language: read its dates again with the
+            # month names of the language its text is in ("Mise en ligne 23 mai 2019").
+            pub, pprov, _, _ = dates_of(lang=lang)
+            art.set("published_at", pub, pprov)
 
     decided = _profile_says_article(prof, url, bool(match))
     page_type, _signals = html_pagetype.classify(

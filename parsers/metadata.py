@@ -9,7 +9,9 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -557,12 +559,19 @@ _MOD_KEYS = (
 )
 
 
+#: How the page writes dates: day or month first, and in which languages' month names.
+Reading = Callable[[str], "str | None"]
+
+
 def _date(
-    value: Any, default_offset: str | None, now: Any = None, dayfirst: bool | None = None
+    value: Any, default_offset: str | None, now: Any = None, read: Reading | None = None
 ) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
-    iso = dates.parse_date(value, default_offset=default_offset, dayfirst=dayfirst)
+    if read is not None:
+        iso = read(value)
+    else:
+        iso = dates.parse_date(value, default_offset=default_offset)
     if iso and dates.plausible(iso, now=now):
         return iso
     return None
@@ -588,15 +597,23 @@ def pick_dates(
     default_offset: str | None = None,
     now: Any = None,
     search_text: bool = True,
+    lang: str | None = None,
 ) -> tuple[str | None, str | None, str | None, str | None]:
     """(published, provenance, modified, provenance); metadata first, URL slug last.
 
     ``search_text``: look for a date written in the page when metadata has none
-    (skipped on oversized pages).
+    (skipped on oversized pages). ``lang``: the language dates are written in, when known
+    better than the page declares it (detected from the body).
     """
     pub = prov = None
     # "03/05/2022" on a Brazilian page is 3 May: the page's language says how to read it.
-    dayfirst = dates.dayfirst_for(language_hint(pm))
+    lang = lang or language_hint(pm)
+    read: Reading = partial(
+        dates.parse_date,
+        default_offset=default_offset,
+        dayfirst=dates.dayfirst_for(lang),
+        languages=dates.languages_for(lang),
+    )
     if pm.article:
         pub = _date(_ld_str(pm.article.get("datePublished")) or "", default_offset, now)
         if not pub:
@@ -626,7 +643,7 @@ def pick_dates(
             if not pub and v:
                 pub = _date(v, default_offset, now)
             if not pub and not v:  # <time>March 1, 2024</time>: the text is the value
-                pub = _date(_short_text(t, 60) or "", default_offset, now, dayfirst)
+                pub = _date(_short_text(t, 60) or "", default_offset, now, read)
             if pub:
                 prov = "time"
                 break
@@ -635,7 +652,7 @@ def pick_dates(
     if pub and search_text and pm.h1_el is not None:
         # A dateline under the headline showing an EARLIER day than the metadata: the
         # metadata carries a re-publication or CMS-migration time, the page the original.
-        shown = _date_by_heading(pm.h1_el, now, dayfirst)
+        shown = _date_by_heading(pm.h1_el, now, read)
         if shown and shown[:10] < pub[:10] and not _swapped_day(shown, pub):
             pub, prov = shown, "text:heading"
     if not pub and url:
@@ -644,10 +661,10 @@ def pick_dates(
             pub, prov = u, "url"
     unparsed = False
     if not pub and search_text and pm.h1_el is not None:
-        pub = _date_by_heading(pm.h1_el, now, dayfirst)
+        pub = _date_by_heading(pm.h1_el, now, read)
         prov = "text:heading" if pub else None
     if not pub and search_text:
-        pub, unparsed = _visible_date(tree, now, dayfirst)
+        pub, unparsed = _visible_date(tree, now, read)
         prov = "text:date" if pub else None
     if not pub and search_text and (unparsed or _looks_like_article(pm, url)):
         pub = _htmldate(tree, url, now)
@@ -722,7 +739,7 @@ def _swapped_day(shown: str, pub: str) -> bool:
     return m != d and int(d) <= 12 and f"{y}-{d}-{m}" == pub[:10]
 
 
-def _date_by_heading(h1: HtmlElement, now: Any, dayfirst: bool | None = None) -> str | None:
+def _date_by_heading(h1: HtmlElement, now: Any, read: Reading = dates.parse_date) -> str | None:
     """A short text holding a date (with its year) right below or above the headline."""
     refused: set[HtmlElement] = set()
     for el in _near_heading(h1):
@@ -738,7 +755,7 @@ def _date_by_heading(h1: HtmlElement, now: Any, dayfirst: bool | None = None) ->
         if _NOT_PUBLISHED_RE.search(text):
             refused.add(el)
             continue
-        iso = dates.parse_date(text, dayfirst=dayfirst)
+        iso = read(text)
         if iso and dates.plausible(iso, now=now):
             return iso
     return None
@@ -784,7 +801,7 @@ _HAS_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 def _visible_date(
-    tree: HtmlElement, now: Any, dayfirst: bool | None = None
+    tree: HtmlElement, now: Any, read: Reading = dates.parse_date
 ) -> tuple[str | None, bool]:
     """A publication date written in a date/byline element of the page.
 
@@ -797,7 +814,7 @@ def _visible_date(
         if not text or (_UPDATED_RE.search(text) and "publi" not in text.lower()):
             continue
         for cand in (text, _DATE_PREFIX_RE.sub("", text)):
-            iso = dates.parse_date(cand, dayfirst=dayfirst)
+            iso = read(cand)
             if iso and dates.plausible(iso, now=now):
                 return iso, False
         unparsed = unparsed or bool(_HAS_YEAR_RE.search(text))

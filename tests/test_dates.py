@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from parsers.dates import date_from_url, dayfirst_for, parse_date, plausible, to_datetime
+from parsers.dates import (
+    date_from_url,
+    dayfirst_for,
+    languages_for,
+    parse_date,
+    plausible,
+    to_datetime,
+)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -124,6 +131,29 @@ def test_profile_formats_and_dayfirst() -> None:
 )
 def test_page_language_says_which_number_is_the_day(lang: str | None, expected: str) -> None:
     assert parse_date("03/05/2022", dayfirst=dayfirst_for(lang)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Mise en ligne 23 mai 2019", "fr", "2019-05-23"),
+        ("Gespeichert am 24. Juli 2017 - 18:55", "de", "2017-07-24T18:55:00"),
+        ("Montag, 3. März 2025", "de-AT", "2025-03-03"),
+        ("lunes, 2 de mayo de 2022 - 10:32", "es", "2022-05-02T10:32:00"),
+        ("3 de maio de 2022 às 20:36", "pt-BR", "2022-05-03T20:36:00"),
+        ("12 settembre 2021", "it", "2021-09-12"),
+        ("6 Dekabr 2025 15:49", "az", "2025-12-06T15:49:00"),
+    ],
+)
+def test_month_names_in_the_page_language(text: str, lang: str, expected: str) -> None:
+    assert parse_date(text, languages=languages_for(lang)) == expected
+
+
+def test_the_page_language_settles_colliding_month_names() -> None:
+    # "set" is September in Italian and Portuguese, "mar" March in English and Turkish.
+    assert parse_date("12 set 2021", languages=languages_for("it")) == "2021-09-12"
+    assert languages_for("fr")[0] == "fr" and "en" in languages_for("fr")
+    assert languages_for("en-GB") == languages_for(None)
 
 
 def test_languages_restrict_month_names() -> None:

@@ -498,3 +498,25 @@ def test_headline_escaped_twice_by_the_site_is_shown_once() -> None:
     html = page(h1="Port data tools for 2026: Python, SQL &amp;#x26; AI")
     art = extract(html, "https://example.org/port-tools", now=NOW)
     assert art.title == "Port data tools for 2026: Python, SQL & AI"
+
+
+def test_dateline_in_the_page_language_dates_a_french_page() -> None:
+    html = _dated("", "Mise en ligne 23 mai 2019").replace("lang='en'", "lang='fr'", 1)
+    art = extract(html, "https://example.fr/port", now=NOW)
+    assert art.published_at[:10] == "2019-05-23"
+
+
+def test_undated_page_without_lang_is_read_in_the_language_of_its_text() -> None:
+    french = [
+        "Le port a annoncé lundi que le trafic de conteneurs du nouveau terminal a augmenté "
+        "d'un tiers au premier trimestre, porté par les marchandises entre la Chine et l'Europe.",
+        "Les responsables attendent l'ouverture du deuxième quai au printemps prochain, ce qui "
+        "doublerait la capacité et permettrait d'accueillir des navires plus grands.",
+        "Les compagnies maritimes ont demandé des horaires plus longs au bureau des douanes, "
+        "car la plupart des retards se produisent désormais à terre plutôt qu'en mer.",
+    ]
+    html = page(paras=french, body_extra="<p class='x'>Mise en ligne 23 mai 2019</p>")
+    html = html.replace(" lang='en'", "", 1)
+    art = extract(html, "https://example.fr/port", now=NOW)
+    assert art.language == "fr"
+    assert art.published_at[:10] == "2019-05-23"

@@ -171,6 +171,41 @@ def test_trend_body_keeps_all_article_paragraphs() -> None:
     assert "ferry crossing of the Caspian Sea" in art.text
 
 
+#: News sentences that name a channel or Trend; only a call to follow a channel is a promo.
+NEWS_ABOUT_CHANNELS = {
+    "en_current": "The ministry said on its Telegram channel that the talks would continue.",
+    "az_current": (
+        "Veriliş yanvarın 6-da saat 19:30-da Baku TV-nin efirində və saat 21:30-da YouTube "
+        "kanalında yayımlanıb."
+    ),
+    "ru_current": "Об этом сообщил в своем Telegram-канале пресс-секретарь министерства.",
+    # The 2018 layout drops a promo closing the body; a story closing with "Trend reports"
+    # and a Facebook page is not one.
+    "en_2018": "The ministry published the figures on its Facebook page, Trend reports.",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEWS_ABOUT_CHANNELS))
+def test_trend_keeps_news_sentences_that_mention_channels(name: str) -> None:
+    sentence = NEWS_ABOUT_CHANNELS[name]
+    page = (SITES / "trend" / f"{name}.html").read_text(encoding="utf-8")
+    if name == "en_2018":  # the story's last paragraph, before the byline and the promo
+        marker = "<p>Emin Aliyev</p>"
+    else:  # after the first paragraph
+        marker = "</p>"
+    page = page.replace(
+        marker,
+        f"<p>{sentence}</p>{marker}" if name == "en_2018" else f"{marker}<p>{sentence}</p>",
+        1,
+    )
+    art = extract(page, CASES[name][0])
+    assert art.provenance["text"] == "profile:trend"
+    assert sentence in art.text.split("\n\n")
+    for junk in JUNK:
+        if junk not in sentence:
+            assert junk not in art.text, junk
+
+
 def test_trend_listing_page_is_not_an_article() -> None:
     art = extract(
         (SITES / "trend" / "en_listing.html").read_bytes(),

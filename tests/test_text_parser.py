@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from parsers.boilerplate import is_promo_line
 from parsers.text import parse_text_export
 
 FORBIDDEN_IN_BODY = [
@@ -212,3 +213,20 @@ def test_mojibake_in_an_export_is_repaired():
     assert art.title == "Azərbaycan və Çin arasında yeni saziş"
     assert art.text.startswith("Bakı. Trend: Azərbaycan ilə Çin")
     assert any("mojibake" in w for w in art.warnings)
+
+
+@pytest.mark.parametrize(
+    ("line", "promo"),
+    [
+        ("Stay up-to-date with more news on Trend News Agency's WhatsApp channel", True),
+        ("Join Trend News Agency's Telegram channel for the latest updates", True),
+        ("Trend-in Telegram kanalına abunə olun", True),
+        ("Подписывайтесь на наш Telegram-канал", True),
+        ("The ministry said on its Telegram channel that the talks would continue.", False),
+        ("Follow-up talks were announced on the ministry's Telegram channel.", False),
+        ("Veriliş saat 21:30-da YouTube kanalında yayımlanıb.", False),
+        ("Об этом сообщил в своем Telegram-канале пресс-секретарь министерства.", False),
+    ],
+)
+def test_a_promo_asks_the_reader_to_act(line: str, promo: bool) -> None:
+    assert is_promo_line(line) is promo
