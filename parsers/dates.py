@@ -782,6 +782,8 @@ def plausible(
 
 
 _URL_SEP_YMD = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_](\d{1,2})[-/_](\d{1,2})(?!\d)")
+#: "/2023/october/03/", "/2023/oct/03/": the month as an English word.
+_URL_WORD_YMD = re.compile(r"(?<!\d)((?:19|20)\d{2})/([a-z]{3,9})/(\d{1,2})(?!\d)", re.I)
 
 
 #: English locales that write numeric dates month first ("04/05/2025" is April 5).
@@ -815,6 +817,13 @@ def date_from_url(url: str) -> str | None:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
         except ValueError:
             continue
+    for m in _URL_WORD_YMD.finditer(path):
+        month = _MONTHS["en"].get(m.group(2).lower())
+        if month:
+            try:
+                return date(int(m.group(1)), month, int(m.group(3))).isoformat()
+            except ValueError:
+                continue
     # Compact YYYYMMDD only as a whole path segment, so article ids are not read as dates.
     for seg in re.split(r"[/?&=]", path):
         if re.fullmatch(r"(?:19|20)\d{6}", seg):

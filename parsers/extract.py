@@ -271,7 +271,7 @@ def _extract(
     if not art.title:
         art.set("title", *metadata.pick_title(pm, url))
     if not art.author:
-        art.set("author", *metadata.pick_author(pm, tree))
+        art.set("author", *metadata.pick_author(pm, tree, url))
     default_offset = prof.default_offset if prof else None
     n_elements = html_body.element_count(tree)
     dates_of = partial(

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, timedelta, timezone
 from functools import partial
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -422,7 +423,7 @@ def clean_author(s: str | None) -> str | None:
     s = norm_ws(s)
     if not s or s.startswith(("http://", "https://", "@")) or len(s) > 120:
         return None
-    s = _BY_PREFIX_RE.sub("", s)
+    s = _BY_PREFIX_RE.sub("", s).strip(" ,;|·•-–—:")
     return s or None
 
 
@@ -444,7 +445,7 @@ _NOT_A_NAME_RE = re.compile(
 
 _AUTHOR_ATTR_RE = re.compile(r"(?<![a-z])(?:author|byline)s?(?![a-z])", re.I)
 _NOT_A_NAME_START_RE = re.compile(
-    r"^(?:name|sign (?:in|up)|log ?in|guest|anonymous|admin|topic author|staff|editor|"
+    r"^(?:name|sign (?:in|up)|log ?in|guest|anonymous|admin|topic author|the author|staff|editor|"
     r"about|home)\b|\bsays:?$",
     re.I,
 )
@@ -487,27 +488,71 @@ def _visible_author(tree: HtmlElement) -> str | None:
     return None
 
 
-def pick_author(pm: PageMeta, tree: HtmlElement | None = None) -> tuple[str | None, str | None]:
+#: "kffnirmitap", "andrew.keaveney", "262588213843476": a CMS account, not a byline.
+_HANDLE_RE = re.compile(r"^(?:\d+|[\w.\-]*[._\d][\w.\-]*|[a-z]+)$")
+_LAST_FIRST_RE = re.compile(r"^([^\W\d_][\w'’\-]+), ((?:[^\W\d_][\w'’.\-]*\s?){1,3})$")
+
+
+#: Where a user name is the author: posts in forums, Q&A and social media.
+_POSTING_TYPES = frozenset(
+    "DiscussionForumPosting SocialMediaPosting QAPage Question Answer Comment".split()
+)
+
+
+def _weak_author(name: str, pm: PageMeta, organisation: bool, url: str | None) -> bool:
+    """An author value that names the publisher or an account rather than a person."""
+    if organisation:
+        return True
+    if _HANDLE_RE.match(name) and not (_POSTING_TYPES & pm.types):
+        return True
+    k = _key(name)
+    site = site_name(pm, url)
+    publisher = _ld_str(pm.article.get("publisher")) if pm.article else None
+    return any(x and _key(x) == k for x in (site, publisher)) or k == _host_key(url)
+
+
+def _metadata_author(pm: PageMeta) -> tuple[str | None, str | None, bool]:
+    """(author, provenance, whether JSON-LD says it is an organisation)."""
     if pm.article:
-        names = _ld_names(pm.article.get("author") or pm.article.get("creator"))
-        names = [n for n in (clean_author(x) for x in names) if n]
+        raw = pm.article.get("author") or pm.article.get("creator")
+        names = [n for n in (clean_author(x) for x in _ld_names(raw)) if n]
         if names:
-            return ", ".join(names), "json-ld"
+            items = raw if isinstance(raw, list) else [raw]
+            org = all(
+                isinstance(x, dict) and {"Organization", "NewsMediaOrganization"} & set(_types(x))
+                for x in items
+            )
+            return ", ".join(names), "json-ld", org
     for k in _AUTHOR_KEYS:
         for v in pm.meta.get(k, ()):
             a = clean_author(v)
+            if a and k in ("citation_author", "dc.creator", "dcterms.creator"):
+                m = _LAST_FIRST_RE.match(a)  # "Roy, Aniruddha": the catalogue order
+                a = f"{m.group(2).strip()} {m.group(1)}" if m else a
             if a:
-                return a, f"meta:{k}"
+                return a, f"meta:{k}", False
     md = pm.microdata.get("author")
     if md:
         a = clean_author(md[0])
         if a and len(a) <= 60:
-            return a, "microdata"
-    if tree is not None:
-        a = _visible_author(tree)
-        if a:
-            return a, "byline"
-    return None, None
+            return a, "microdata", False
+    return None, None, False
+
+
+def pick_author(
+    pm: PageMeta, tree: HtmlElement | None = None, url: str | None = None
+) -> tuple[str | None, str | None]:
+    """The byline: metadata first, unless it names the publisher or an account and the
+    page shows a person's name in its byline."""
+    a, prov, org = _metadata_author(pm)
+    if a and not _weak_author(a, pm, org, url):
+        return a, prov
+    shown = _visible_author(tree) if tree is not None else None
+    if shown and not _weak_author(shown, pm, False, url):
+        return shown, "byline"
+    if a:
+        return a, prov
+    return (shown, "byline") if shown else (None, None)
 
 
 # --------------------------------------------------------------------------- dates
@@ -654,7 +699,9 @@ def pick_dates(
         # metadata carries a re-publication or CMS-migration time, the page the original.
         shown = _date_by_heading(pm.h1_el, now, read)
         if shown and shown[:10] < pub[:10] and not _swapped_day(shown, pub):
-            pub, prov = shown, "text:heading"
+            # The day the outlet printed is the page's day; when the metadata instant is the
+            # same moment seen from UTC, the printed clock gives the outlet's offset.
+            pub, prov = _with_offset_from(shown, pub), "text:heading"
     if not pub and url:
         u = dates.date_from_url(url)
         if u and dates.plausible(u, now=now):
@@ -737,6 +784,25 @@ def _swapped_day(shown: str, pub: str) -> bool:
     way): the two agree, and the unambiguous metadata is kept."""
     y, m, d = shown[:4], shown[5:7], shown[8:10]
     return m != d and int(d) <= 12 and f"{y}-{d}-{m}" == pub[:10]
+
+
+def _with_offset_from(shown: str, pub: str) -> str:
+    """The shown local time with the offset that makes it the metadata's instant.
+
+    "3 May 2022 22:41" under a headline whose metadata says 02:41 UTC on 4 May is that
+    moment at UTC-04:00: the record keeps the printed day and the exact instant.
+    """
+    local, when = dates.to_datetime(shown), dates.to_datetime(pub)
+    if local is None or when is None or local.tzinfo is not None or when.tzinfo is None:
+        return shown
+    if len(shown) <= 10:  # a day without a clock: nothing to compare
+        return shown
+    delta = local - when.astimezone(UTC).replace(tzinfo=None)
+    minutes = round(delta.total_seconds() / 60)
+    if -12 * 60 <= minutes <= 14 * 60 and minutes % 15 == 0:
+        zone = timezone(timedelta(minutes=minutes))
+        return when.astimezone(zone).isoformat()
+    return shown
 
 
 def _date_by_heading(h1: HtmlElement, now: Any, read: Reading = dates.parse_date) -> str | None:

@@ -251,6 +251,9 @@ def test_plausible() -> None:
         ("https://en.trend.az/azerbaijan/politics/4061234.html", None),
         ("https://x.com/item/20251399/", None),
         ("https://x.com/2025/04/", None),
+        ("https://example.com/blog/2023/october/03/wine-styles/", "2023-10-03"),
+        ("https://example.com/2023/oct/3/wine", "2023-10-03"),
+        ("https://example.com/2023/news/03/wine", None),
     ],
 )
 def test_date_from_url(url: str, expected: str | None) -> None:

@@ -520,3 +520,59 @@ def test_undated_page_without_lang_is_read_in_the_language_of_its_text() -> None
     art = extract(html, "https://example.fr/port", now=NOW)
     assert art.language == "fr"
     assert art.published_at[:10] == "2019-05-23"
+
+
+def test_printed_local_time_gives_the_offset_of_utc_metadata() -> None:
+    # Metadata: 02:41 UTC on 4 May; the page prints 22:41 on 3 May (UTC-04:00). The record
+    # keeps the printed day and the exact instant.
+    head = "<meta property='article:published_time' content='2022-05-04T02:41:00+00:00'>"
+    art = extract(_dated(head, "May 3, 2022 22:41"), "https://example.org/port", now=NOW)
+    assert art.published_at == "2022-05-03T22:41:00-04:00"
+    assert art.provenance["published_at"] == "text:heading"
+
+
+def _byline_page(head: str, byline: str = "") -> str:
+    return page(
+        head=head,
+        body_extra="",
+        h1="Port traffic grows as new terminal fills up</h1>"
+        f"<div class='article-author'>{byline}</div><h2 hidden>x",
+    )
+
+
+def test_publisher_named_as_author_gives_way_to_the_byline_on_the_page() -> None:
+    head = ld(
+        {
+            "@type": "NewsArticle",
+            "author": {"@type": "Organization", "name": "Harbour Times"},
+            "publisher": {"@type": "Organization", "name": "Harbour Times"},
+        }
+    )
+    art = extract(_byline_page(head, "By Maria Lopez"), "https://example.org/port", now=NOW)
+    assert art.author == "Maria Lopez"
+    assert art.provenance["author"] == "byline"
+    # With no byline on the page the organisation is still better than nothing.
+    art = extract(_byline_page(head), "https://example.org/port", now=NOW)
+    assert art.author == "Harbour Times"
+
+
+def test_cms_account_as_author_gives_way_to_the_byline() -> None:
+    head = "<meta name='author' content='andrew.keaveney'>"
+    art = extract(_byline_page(head, "Denise Everheart"), "https://example.org/port", now=NOW)
+    assert art.author == "Denise Everheart"
+
+
+def test_forum_user_name_is_the_author() -> None:
+    head = ld({"@type": "DiscussionForumPosting", "headline": "Port traffic"})
+    head += "<meta name='author' content='hayley.p'>"
+    art = extract(_byline_page(head, "Kestrel"), "https://forum.example.org/t/1", now=NOW)
+    assert art.author == "hayley.p"
+
+
+def test_catalogue_order_author_is_shown_first_name_first() -> None:
+    art = extract(
+        page(head="<meta name='citation_author' content='Roy, Aniruddha'>"),
+        "https://example.org/paper",
+        now=NOW,
+    )
+    assert art.author == "Aniruddha Roy"
