@@ -45,6 +45,7 @@ WCXB = CORPUS / "extraction" / "wcxb-dev"
 ARTICLES = CORPUS / "articles"
 CACHE = ROOT / "bench" / ".cache"
 ALL_PEERS = ("trafilatura", "readability", "newspaper4k")
+ORACLE_SUITES = ("newspaper4k", "readability", "trafilatura", "goose3", "mercury", "mediacloud")
 
 # --------------------------------------------------------------------------- scoring
 
@@ -721,18 +722,23 @@ def render(
             if ps
             else f"| {n} | — |"
         )
-    lines += [
-        "",
-        "**Oracles from other extractors' suites** (`articles/`): body F1 against newspaper4k's "
-        "`txt/` and readability's `expected.html`; trafilatura evaldata: share of `with` snippets "
-        "found / `without` snippets absent; goose3: recall of the expected text prefix; mercury: "
-        "recall of the first 13 words; metadata pooled over all oracles that state it.",
-        "",
-        "| extractor | n4k F1 | readab. F1 | traf. with | traf. without | goose3 prefix "
-        "| mercury 13w | title | author | date | language (mediacloud) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for n in on_web:
+    oracles = [n for n in on_web if any(k in counts for k in ORACLE_SUITES)]
+    lines += (
+        []
+        if not oracles
+        else [
+            "",
+            "**Oracles from other extractors' suites** (`articles/`): body F1 against newspaper4k's "
+            "`txt/` and readability's `expected.html`; trafilatura evaldata: share of `with` snippets "
+            "found / `without` snippets absent; goose3: recall of the expected text prefix; mercury: "
+            "recall of the first 13 words; metadata pooled over all oracles that state it.",
+            "",
+            "| extractor | n4k F1 | readab. F1 | traf. with | traf. without | goose3 prefix "
+            "| mercury 13w | title | author | date | language (mediacloud) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+    )
+    for n in oracles:
         s = scores[n]
         lines.append(
             f"| {n} | {_f(s.get('newspaper4k.f1'))} | {_f(s.get('readability.f1'))} "
