@@ -605,7 +605,7 @@ _MOD_KEYS = (
 
 
 #: How the page writes dates: day or month first, and in which languages' month names.
-Reading = Callable[[str], "str | None"]
+Reading = Callable[[str], str | None]
 
 
 def _date(
