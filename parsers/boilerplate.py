@@ -39,7 +39,7 @@ NAV_LINE_PATTERNS: list[str] = [
 #: Telegram channel") is news and stays.
 PROMO_LINE_PATTERNS: list[str] = [
     r"(?:stay up-to-date|stay tuned|keep up|follow(?!-)|join|subscribe|get the latest|"
-    r"read more|watch)\b.{0,120}\b"
+    r"read more)\b.{0,120}\b"
     r"(?:whatsapp|telegram|google news|youtube|instagram|facebook|twitter|x\.com|channel|newsletter)\b.{0,60}",
     r".{0,80}\b(?:whatsapp|telegram|google news|youtube)\b.{0,20}\b(?:channel|kanal\w*|канал\w*)\b"
     r".{0,40}\b(?:izləyin|abunə olun|qoşulun)\W*",

@@ -224,6 +224,8 @@ def test_mojibake_in_an_export_is_repaired():
         ("Подписывайтесь на наш Telegram-канал", True),
         ("The ministry said on its Telegram channel that the talks would continue.", False),
         ("Follow-up talks were announced on the ministry's Telegram channel.", False),
+        ("Following the talks, the ministry's Telegram channel published a statement.", False),
+        ("Watch the meeting broadcast on the state TV channel AzTV tonight.", False),
         ("Veriliş saat 21:30-da YouTube kanalında yayımlanıb.", False),
         ("Об этом сообщил в своем Telegram-канале пресс-секретарь министерства.", False),
     ],
