@@ -72,12 +72,17 @@ def source_line(r: dict[str, Any]) -> str:
     ]
     if r["robots"]:
         parts.append(f"{r['robots']} skipped by robots.txt")
+    if r.get("not_articles"):
+        parts.append(f"{r['not_articles']} not articles (skipped)")
     if r["files"]:
         parts.append(_n(r["files"], "file") + " read")
     parts.append(_n(r["errors"], "error"))
     if r["pending"]:
         parts.append(f"{r['pending']} still queued")
-    return f"{name}: " + ", ".join(parts)
+    line = f"{name}: " + ", ".join(parts)
+    if r.get("cut_short"):
+        line += f" (cut short by the run's time limit: {r['cut_short']} left for the next run)"
+    return line
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -98,7 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _offline_prefect_defaults()
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from flows import monitor
+    from store.lock import RunLock, RunLocked
 
     selected = args.source or [s.name for s in cfg.sources]
     progress = Progress(
@@ -108,6 +113,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         transient=True,
         disable=not sys.stderr.isatty(),
     )
+    lock = RunLock(db_path, flow="monitor-news", wait=cfg.settings.run_lock_wait)
+    try:
+        # Taken here too, so that a run that cannot start says why in one line, before
+        # Prefect starts; the flow takes it again (the same process may) for other callers.
+        lock.acquire()
+    except RunLocked as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+    try:
+        return _run_locked(args, cfg, db_path, selected, progress)
+    finally:
+        lock.release()
+
+
+def _run_locked(
+    args: argparse.Namespace, cfg: Config, db_path: str, selected: list[str], progress: Any
+) -> int:
+    from flows import monitor
+    from flows.prefect_api import temporary_api
+    from store.lock import RunLocked
+
     bars = {}
 
     def hook(name: str, stage: str, counts: dict[str, Any]) -> None:
@@ -125,14 +151,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             bars[name] = progress.add_task(f"{name}: waiting", total=None, counts="")
         monitor.progress_hook = hook
         try:
-            result = asyncio.run(
-                monitor.monitor_news(
-                    config=args.config,
-                    sources=args.source or None,
-                    db=db_path,
-                    honor_backoff=args.honor_backoff,
+            with temporary_api():
+                result = asyncio.run(
+                    monitor.monitor_news(
+                        config=args.config,
+                        sources=args.source or None,
+                        db=db_path,
+                        honor_backoff=args.honor_backoff,
+                    )
                 )
-            )
+        except RunLocked as exc:
+            _err(str(exc))
+            return EXIT_FAILED
         except Exception as exc:  # noqa: BLE001 - report, do not dump a traceback on users
             _err(f"the run failed: {type(exc).__name__}: {exc}")
             return EXIT_FAILED
@@ -161,18 +191,28 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     _offline_prefect_defaults()
     from flows import monitor
+    from flows.prefect_api import temporary_api
+    from store.lock import RunLock, RunLocked
 
+    lock = RunLock(db_path, flow="reparse-archive", wait=0.0)
     try:
-        result = asyncio.run(
-            monitor.reparse_archive(
-                db=db_path,
-                source=args.source,
-                config=args.config if os.path.exists(args.config) else None,
+        lock.acquire()
+        with temporary_api():
+            result = asyncio.run(
+                monitor.reparse_archive(
+                    db=db_path,
+                    source=args.source,
+                    config=args.config if os.path.exists(args.config) else None,
+                )
             )
-        )
+    except RunLocked as exc:
+        _err(str(exc))
+        return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001
         _err(f"reparse failed: {type(exc).__name__}: {exc}")
         return EXIT_FAILED
+    finally:
+        lock.release()
     print(
         f"{result['pages']} archived pages re-parsed: {result['new']} new, "
         f"{result['duplicates']} duplicates, {result['revisions']} revisions, "

@@ -57,9 +57,11 @@ STYLE = {"ok": "green", "new": "cyan", "unknown": "dim"}
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
     import store
     from flows import alerts
-    from store import health
+    from store import fetchstate, health
 
     config = _config(args.config)
     db_path = args.db or (config.settings.db if config else cli.DEFAULT_DB)
@@ -87,16 +89,29 @@ def cmd_status(args: argparse.Namespace) -> int:
                 [args.runs],
             )
         )
+        week_ago = (datetime.now(UTC) - timedelta(days=7)).isoformat(timespec="seconds")
+        given_up = fetchstate.given_up(db, since=week_ago)
     finally:
         db.close()
     if args.json:
-        print(json.dumps({"sources": rows, "alerts": open_alerts, "runs": runs}, indent=2))
+        print(
+            json.dumps(
+                {"sources": rows, "alerts": open_alerts, "runs": runs, "given_up": given_up},
+                indent=2,
+            )
+        )
         return cli.EXIT_OK
-    _print_status(db_path, rows, open_alerts, runs)
+    _print_status(db_path, rows, open_alerts, runs, given_up)
     return cli.EXIT_OK
 
 
-def _print_status(db_path: str, rows: list[dict], open_alerts: list[dict], runs: list[dict]):
+def _print_status(
+    db_path: str,
+    rows: list[dict],
+    open_alerts: list[dict],
+    runs: list[dict],
+    given_up: list[dict] | None = None,
+):
     from rich.console import Console
     from rich.table import Table
 
@@ -144,6 +159,19 @@ def _print_status(db_path: str, rows: list[dict], open_alerts: list[dict], runs:
                 str(r["id"])[:8],
             )
         console.print(rt)
+    if given_up:
+        gt = Table(title="Articles given up in the last 7 days", title_justify="left")
+        for header in ("when", "source", "url", "attempts", "why"):
+            gt.add_column(header, overflow="fold")
+        for g in given_up:
+            gt.add_row(
+                _fmt("updated_at", g["updated_at"]),
+                g["source"] or "-",
+                (g["url"] or "")[:120],
+                str(g["attempts"]),
+                (g["last_error"] or "")[:200],
+            )
+        console.print(gt)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

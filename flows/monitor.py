@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
 import time
@@ -43,13 +44,19 @@ from flows.fetch import CachedRobots, Fetcher, FetchPolicy, FetchResult, Validat
 from parsers import feeds
 from parsers.record import Article
 from parsers.topics import Topic, load_topics
+from parsers.urls import url_problem
 from store import fetchstate
+from store.canonical import canonicalize_url
 from store.db import writing
+from store.lock import RunLock
 from store.topics import tag_articles
 
 #: The flow's time limit in deployments (deployments/entrypoints.py); runs older than twice
 #: this and still marked running are recorded as crashed.
 STALE_RUN_SECONDS = int(os.environ.get("NEWSMON_RUN_TIMEOUT", "3600"))
+
+#: Flows that take the store's run lock (store.lock): at most one of them runs at a time.
+LOCKED_FLOWS = ["monitor-news", "reparse-archive"]
 
 #: Called by the CLI to draw progress: (source name, stage, report as a dict).
 ProgressHook = Callable[[str, str, dict[str, Any]], None]
@@ -81,13 +88,25 @@ PERMANENT_ERRORS = frozenset(
 
 
 def url_key(url: str) -> str:
-    """The key a URL is known by in the store (the store's own canonical form)."""
-    try:
-        from store.canonical import canonicalize_url
+    """The key a URL is known by in the store (the store's own canonical form).
 
-        return canonicalize_url(url) or feeds.normalize_url(url)
-    except ImportError:  # pragma: no cover - store.canonical ships with the store
-        return feeds.normalize_url(url)
+    Only for URLs that :func:`parsers.urls.url_problem` accepts."""
+    return canonicalize_url(url) or feeds.normalize_url(url)
+
+
+def candidate_key(url: str) -> str:
+    """:func:`url_key` for a fetchable URL, :func:`bad_url_key` for any other string."""
+    if url_problem(url) is None:
+        try:
+            return url_key(url)
+        except ValueError:
+            pass
+    return bad_url_key(str(url))
+
+
+def bad_url_key(url: str) -> str:
+    """The frontier key of a URL that cannot be fetched: stable, short, never a URL."""
+    return "invalid:" + hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 # --------------------------------------------------------------------------- reports
@@ -109,6 +128,13 @@ class SourceReport:
     errors: int = 0
     files: int = 0
     pending: int = 0
+    #: pages a feed or sitemap named whose page looks like a listing (stored all the same)
+    #: or links found on a listing page that are not articles (not stored)
+    not_articles: int = 0
+    #: article URLs left queued because the run's time limit was reached
+    cut_short: int = 0
+    #: queued URLs given up in this run after failing too often
+    retired: int = 0
     problems: list[dict[str, str]] = field(default_factory=list)
     #: the stage in progress (discover, fetch, parse, store): where a crash is recorded
     stage: str = "discover"
@@ -256,6 +282,10 @@ def _endpoint_failed(
     res: FetchResult,
     failures: list[tuple[FetchResult, str]],
 ) -> None:
+    if res.error == "deadline":
+        # The run's time limit, not the source, stopped this: no failure, no backoff.
+        report.cut_short += 1
+        return
     message = res.message or res.error or f"HTTP {res.status}"
     failures.append((res, message))
     if res.error in ("robots", "robots_unavailable"):
@@ -348,7 +378,7 @@ async def _discover(
         candidates = feeds.recent(candidates, since)
     unique: dict[str, feeds.Candidate] = {}
     for c in candidates:
-        unique.setdefault(url_key(c.url), c)
+        unique.setdefault(candidate_key(c.url), c)
     report.discovered = len(unique)
 
     if failures and not successes:
@@ -428,8 +458,25 @@ def queue_new(
     report: SourceReport,
     candidates: list[feeds.Candidate],
 ) -> int:
-    """Queue candidates that are neither queued already nor in the store."""
-    keyed = {url_key(c.url): c for c in candidates}
+    """Queue candidates that are neither queued already nor in the store.
+
+    A candidate whose URL cannot be fetched (malformed, bad port, absurdly long) is
+    settled at once as ``failed`` with its reason, and reported once: it costs only
+    itself, and a later run does not meet it again.
+    """
+    keyed: dict[str, feeds.Candidate] = {}
+    bad: dict[str, tuple[feeds.Candidate, str]] = {}
+    for c in candidates:
+        problem = url_problem(c.url)
+        if problem is None:
+            try:
+                keyed.setdefault(url_key(c.url), c)
+                continue
+            except ValueError as exc:  # the URL parser disagreed with url_problem
+                problem = f"malformed URL ({exc})"
+        bad.setdefault(bad_url_key(str(c.url)), (c, problem))
+    if bad:
+        _settle_bad_urls(ctx, db, src, report, bad)
     queued = fetchstate.frontier_keys(db, keyed)
     stored = fetchstate.stored_urls(db, [*keyed, *(c.url for c in keyed.values())])
     fresh = [
@@ -442,6 +489,33 @@ def queue_new(
     added = fetchstate.enqueue(db, fresh, source=src.name, run_id=ctx.run_id)
     report.queued += added
     return added
+
+
+def _settle_bad_urls(
+    ctx: RunContext,
+    db: sqlite_utils.Database,
+    src: Source,
+    report: SourceReport,
+    bad: dict[str, tuple[feeds.Candidate, str]],
+) -> None:
+    known = fetchstate.frontier_keys(db, bad)
+    fresh = {k: v for k, v in bad.items() if k not in known}
+    report.known += len(bad) - len(fresh)
+    if not fresh:
+        return
+    fetchstate.enqueue(
+        db,
+        [
+            {"key": k, "url": str(c.url)[:2048], "title": c.title, "via": c.via}
+            for k, (c, _) in fresh.items()
+        ],
+        source=src.name,
+        run_id=ctx.run_id,
+    )
+    with writing(db):
+        fetchstate.settle(db, [(k, "failed", f"bad_url: {why}") for k, (_, why) in fresh.items()])
+    for c, why in fresh.values():
+        ctx.problem(db, report, str(c.url)[:300], "discover", f"bad_url: {why}")
 
 
 # --------------------------------------------------------------------------- fetch / parse / store
@@ -463,7 +537,16 @@ async def fetch_batch(
             (i.key, "done", "already in the store") for i in items if i not in todo
         ]
         report.known += len(items) - len(todo)
-        results = await asyncio.gather(*(ctx.fetcher.fetch(i.url) for i in todo))
+        results = [
+            _as_result(item, res)
+            for item, res in zip(
+                todo,
+                await asyncio.gather(
+                    *(ctx.fetcher.fetch(i.url) for i in todo), return_exceptions=True
+                ),
+                strict=True,
+            )
+        ]
         pages: list[Fetched] = []
         archive: list[dict[str, Any]] = []
         states = []
@@ -506,6 +589,11 @@ async def fetch_batch(
                 report.robots += 1
                 settled.append((item.key, "skipped", res.message))
                 continue
+            if res.error == "deadline":
+                # The run's time is up, not the article's: it stays queued for the next run.
+                settled.append((item.key, "wait", f"{res.error}: {res.message}"))
+                report.cut_short += 1
+                continue
             if res.error in HOST_ERRORS:
                 # The host, not the article, failed: keep it queued without using up an
                 # attempt, and report the host once rather than once per article.
@@ -536,6 +624,20 @@ async def fetch_batch(
         db.close()
 
 
+def _as_result(item: fetchstate.FrontierItem, res: FetchResult | BaseException) -> FetchResult:
+    """A fetch that raised is that URL's failure, never the batch's."""
+    if isinstance(res, FetchResult):
+        return res
+    if isinstance(res, asyncio.CancelledError | KeyboardInterrupt | SystemExit):
+        raise res
+    return FetchResult(
+        url=item.url,
+        final_url=item.url,
+        error="internal",
+        message=f"{type(res).__name__}: {res}"[:500],
+    )
+
+
 def parse_pages(src: Source, pages: list[Fetched]) -> list[tuple[Fetched, Article]]:
     """Extract every page (CPU work: run it in a worker thread)."""
     from parsers.extract import extract
@@ -543,9 +645,16 @@ def parse_pages(src: Source, pages: list[Fetched]) -> list[tuple[Fetched, Articl
     out = []
     for page in pages:
         res = page.result
-        art = extract(
-            res.body, url=res.final_url, headers=res.headers, source=src.name, profile=src.profile
-        )
+        try:
+            art = extract(
+                res.body,
+                url=res.final_url,
+                headers=res.headers,
+                source=src.name,
+                profile=src.profile,
+            )
+        except Exception as exc:  # noqa: BLE001 - one page costs only itself (RecursionError too)
+            art = Article.failed(f"extraction failed: {type(exc).__name__}: {exc}"[:500])
         _fill_from_discovery(art, page, src)
         out.append((page, art))
     return out
@@ -572,36 +681,84 @@ def store_batch(
     src: Source,
     parsed: list[tuple[Fetched, Article]],
     topics: list[Topic] | None = None,
-) -> tuple[store.BatchResult, list[tuple[str, str]]]:
+) -> tuple[store.BatchResult, list[tuple[str, str]], list[tuple[str, str]]]:
     """Append the batch and settle its frontier rows in ONE transaction (thread-safe: own
-    connection). Returns the store's result and the (url, message) parse failures."""
+    connection). Returns the store's result, the (url, message) failures and the
+    (url, reason) pages not stored because they are not articles.
+
+    A page that a feed, a sitemap or the user named is stored whatever its page type
+    says (the type is kept as data): a wrong guess must not lose an article. Only links
+    found by crawling a listing page are dropped when their page is not an article,
+    where a wrong guess costs nothing. If the batch cannot be stored as a whole, each
+    record is tried alone, so one record the store refuses costs only itself.
+    """
     db = store.open_db(db_path)
     try:
-        good = [a for _, a in parsed if a.ok]
-        failures = [(p.item.url, a.error or "parse failed") for p, a in parsed if not a.ok]
+        failures: list[tuple[str, str]] = []
+        skipped: list[tuple[str, str]] = []
+        settled: list[tuple[str, str, str | None]] = []
+        keep: list[tuple[Fetched, Article]] = []
+        for page, art in parsed:
+            if not art.ok:
+                failures.append((page.item.url, art.error or "parse failed"))
+                settled.append((page.item.key, "failed", art.error or "parse failed"))
+            elif art.page_type not in (None, "", "article") and page.item.via == "listing":
+                reason = f"not an article ({art.page_type}), found on a listing page"
+                skipped.append((page.item.url, reason))
+                settled.append((page.item.key, "skipped", reason))
+            else:
+                keep.append((page, art))
+        try:
+            with writing(db):
+                result = _store_pages(db, run_id, keep, topics)
+                fetchstate.settle(db, settled + [(p.item.key, "done", None) for p, _ in keep])
+            return result, failures, skipped
+        except Exception:  # noqa: BLE001 - fall back to one record at a time
+            if len(keep) <= 1 and not settled:
+                raise
+        result = store.BatchResult()
         with writing(db):
-            result = append_and_tag(db, good, run_id, topics or [])
-            rejected = {url: reason for url, reason in result.rejected}
-            settled = []
-            for page, art in parsed:
-                if not art.ok:
-                    settled.append((page.item.key, "failed", art.error))
-                elif art.url in rejected:
-                    settled.append((page.item.key, "skipped", rejected[art.url]))
-                else:
-                    settled.append((page.item.key, "done", None))
             fetchstate.settle(db, settled)
-        return result, failures
+        for page, art in keep:
+            try:
+                with writing(db):
+                    one = _store_pages(db, run_id, [(page, art)], topics)
+                    fetchstate.settle(db, [(page.item.key, "done", None)])
+            except Exception as exc:  # noqa: BLE001 - this record only
+                message = f"store failed: {type(exc).__name__}: {exc}"[:500]
+                failures.append((page.item.url, message))
+                with writing(db):
+                    fetchstate.settle(db, [(page.item.key, "failed", message)])
+                continue
+            result.new_ids += one.new_ids
+            result.sightings += one.sightings
+            result.revisions += one.revisions
+            result.rejected += one.rejected
+        return result, failures, skipped
     finally:
         db.close()
 
 
+def _store_pages(
+    db: sqlite_utils.Database,
+    run_id: str,
+    pages: list[tuple[Fetched, Article]],
+    topics: list[Topic] | None,
+) -> store.BatchResult:
+    return append_and_tag(db, [a for _, a in pages], run_id, topics or [], articles_only=False)
+
+
 def append_and_tag(
-    db: sqlite_utils.Database, articles: list[Article], run_id: str, topics: list[Topic]
+    db: sqlite_utils.Database,
+    articles: list[Article],
+    run_id: str,
+    topics: list[Topic],
+    *,
+    articles_only: bool = True,
 ) -> store.BatchResult:
     """Append a batch and tag its new articles with the topics, in one transaction."""
     with writing(db):
-        result = store.append_batch(db, articles, run_id=run_id)
+        result = store.append_batch(db, articles, run_id=run_id, articles_only=articles_only)
         if topics and result.new_ids:
             tag_articles(db, topics, result.new_ids)
     return result
@@ -638,17 +795,21 @@ async def store_task(
     ctx: RunContext, src: Source, report: SourceReport, parsed: list[tuple[Fetched, Article]]
 ) -> None:
     async with ctx.write_lock:
-        result, failures = await asyncio.to_thread(
+        result, failures, skipped = await asyncio.to_thread(
             store_batch, ctx.db_path, ctx.run_id, src, parsed, ctx.topics
         )
     report.new += result.new
     report.duplicates += result.duplicates
-    report.revisions += len(getattr(result, "revisions", []) or [])
+    report.revisions += len(result.revisions)
+    report.not_articles += len(skipped)
+    # Drops are not errors: each one is its frontier row (status 'skipped', with the
+    # reason), and the count is in the source's summary line.
     if failures:
         db = ctx.open()
         try:
             for url, message in failures:
-                ctx.problem(db, report, url, "parse", message)
+                stage = "store" if message.startswith("store failed") else "parse"
+                ctx.problem(db, report, url, stage, message)
         finally:
             db.close()
 
@@ -745,6 +906,14 @@ async def run_source(ctx: RunContext, src: Source, honor_backoff: bool) -> Sourc
             ctx.problem(db, report, src.name, stage, report.message)
         finally:
             db.close()
+    if report.cut_short:
+        note = (
+            f"cut short by the run's time limit (run_time_limit): {report.cut_short} "
+            "URL(s) left for the next run"
+        )
+        report.message = f"{report.message}; {note}" if report.message else note
+        if report.status == "ok":
+            report.status = "partial"
     db = ctx.open()
     try:
         report.pending = fetchstate.pending_count(db, src.name)
@@ -913,8 +1082,10 @@ async def monitor_news(
     db: str | None = None,
     honor_backoff: bool = True,
 ) -> dict[str, Any]:
-    """Discover, fetch, extract, deduplicate and store new articles of every source."""
-    logger = get_run_logger()
+    """Discover, fetch, extract, deduplicate and store new articles of every source.
+
+    One run at a time per store: a second one waits ``settings.run_lock_wait`` seconds
+    for the first, then fails with a message naming it (nothing is fetched twice)."""
     cfg = load_config(config)
     selected = cfg.sources
     if sources:
@@ -927,21 +1098,43 @@ async def monitor_news(
             )
         selected = [s for s in cfg.sources if s.name in sources]
     db_path = db or os.environ.get("NEWSMON_DB") or cfg.settings.db
+    lock = RunLock(db_path, flow="monitor-news", wait=_setting(cfg, "run_lock_wait", 10.0))
+    await lock.acquire_async()
+    try:
+        return await _monitor(cfg, selected, db_path, honor_backoff, lock)
+    finally:
+        lock.release()
+
+
+def _setting(cfg: Config | None, name: str, default: float) -> float:
+    return float(getattr(cfg.settings, name, default)) if cfg is not None else default
+
+
+async def _monitor(
+    cfg: Config, selected: list[Source], db_path: str, honor_backoff: bool, lock: RunLock
+) -> dict[str, Any]:
+    """The run itself, with the store's run lock held."""
+    logger = get_run_logger()
     database = store.open_db(db_path)
     with writing(database):
         fetchstate.migrate(database)
-    # A run still 'running' after twice the longest allowed run time has crashed.
+    # We hold the run lock: any monitor or reparse run still marked 'running' died.
+    store.runs.mark_interrupted_runs(database, LOCKED_FLOWS)
     stale = datetime.now(UTC) - timedelta(seconds=2 * STALE_RUN_SECONDS)
     store.runs.mark_stale_runs(database, stale.isoformat(timespec="seconds"))
     run_id = store.start_run(database, "monitor-news", _flow_run_id())
+    lock.note(run_id=run_id)
     started = time.monotonic()
     reports: list[SourceReport] = []
     status = "failed"
+    time_limit = _setting(cfg, "run_time_limit", 3300.0)
     fetcher = Fetcher(
         FetchPolicy.from_settings(cfg.settings),
         robots_cache=_load_robots(database),
         conditional_off=fetchstate.conditional_off_hosts(database),
     )
+    # Every fetch ends by this time, whatever the hosts do: the run ends within its limit.
+    fetcher.deadline = started + time_limit
     try:
         async with fetcher:
             ctx = RunContext(cfg, db_path, run_id, fetcher)
@@ -1028,13 +1221,27 @@ async def reparse_archive(
 
     ``config`` supplies the topics that new records are tagged with.
     """
+    cfg = load_config(config) if config else None
+    topics = load_topics(cfg.topics) if cfg else []
+    lock = RunLock(db, flow="reparse-archive", wait=_setting(cfg, "run_lock_wait", 10.0))
+    await lock.acquire_async()
+    try:
+        return await _reparse(db, source, batch_size, topics, lock)
+    finally:
+        lock.release()
+
+
+async def _reparse(
+    db: str, source: str | None, batch_size: int, topics: list[Topic], lock: RunLock
+) -> dict[str, Any]:
     from parsers.extract import extract
 
-    topics = load_topics(load_config(config).topics) if config else []
     database = store.open_db(db)
     with writing(database):
         fetchstate.migrate(database)
+    store.runs.mark_interrupted_runs(database, LOCKED_FLOWS)
     run_id = store.start_run(database, "reparse-archive", _flow_run_id())
+    lock.note(run_id=run_id)
     counts = {"pages": 0, "new": 0, "duplicates": 0, "revisions": 0, "errors": 0}
     status = "failed"
     try:
@@ -1045,9 +1252,12 @@ async def reparse_archive(
                 batch: list[Article] = []
                 for page in fetchstate.iter_raw_pages(conn, source=source):
                     counts["pages"] += 1
-                    art = extract(
-                        page.body, url=page.final_url, headers=page.headers, source=page.source
-                    )
+                    try:
+                        art = extract(
+                            page.body, url=page.final_url, headers=page.headers, source=page.source
+                        )
+                    except Exception as exc:  # noqa: BLE001 - this page only
+                        art = Article.failed(f"extraction failed: {type(exc).__name__}: {exc}")
                     art.source = page.source
                     if not art.ok:
                         counts["errors"] += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -58,9 +59,46 @@ class BatchResult:
         return len(self.sightings)
 
 
+_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}){0,2}$")
+
+
+def valid_time(value: Any) -> str | None:
+    """``value`` when it is an ISO 8601 date or date-time a reader can sort by, else None.
+
+    The store is the last gate: whatever a parser or an input file let through
+    ("NaN", "1e308", 10,000-year dates), only real times are stored as times.
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > 40:
+        return None
+    if _PARTIAL_DATE.match(text):
+        year = int(text[:4])
+        parts = [int(p) for p in text.split("-")[1:]]
+        if not 1 <= year <= 9999:
+            return None
+        try:
+            datetime(year, parts[0] if parts else 1, parts[1] if len(parts) > 1 else 1)
+        except ValueError:
+            return None
+        return text
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return text
+
+
 def to_row(article: Article, *, run_id: str | None, now: str) -> dict[str, Any]:
     """The articles-table row for a record (JSON for lists and provenance)."""
     text = article.text or ""
+    for name in ("published_at", "modified_at"):
+        value = getattr(article, name)
+        if value is not None and valid_time(value) is None:
+            setattr(article, name, None)
+            article.provenance.pop(name, None)
+            article.warnings.append(f"{name} {str(value)[:60]!r} is not a date: dropped")
     return {
         "url": article.url,
         "canonical_url": article.canonical_url,
@@ -95,8 +133,12 @@ def append_batch(
     *,
     run_id: str | None = None,
     now: str | None = None,
+    articles_only: bool = True,
 ) -> BatchResult:
     """Append the records that are new; record the others as sightings.
+
+    ``articles_only=False`` stores records whatever page type the extractor guessed
+    (the type is kept in ``page_type``): for pages a feed, a sitemap or the user named.
 
     The whole batch is one transaction: a crash part-way leaves the store as it
     was before the batch, and the next run appends the batch again exactly once.
@@ -113,7 +155,7 @@ def append_batch(
             if not article.ok:
                 result.rejected.append((article.url, article.error or "failed"))
                 continue
-            if article.page_type not in (None, "", "article"):
+            if articles_only and article.page_type not in (None, "", "article"):
                 result.rejected.append((article.url, f"not an article ({article.page_type})"))
                 continue
             row = to_row(article, run_id=run_id, now=now)

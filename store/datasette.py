@@ -92,6 +92,12 @@ def _esc(expr: str) -> str:
     )
 
 
+def _is_web(expr: str) -> str:
+    """SQL test that ``expr`` is an http(s) URL: stored records come from outside, and a
+    ``javascript:`` or ``data:`` URL must never become a link in a feed."""
+    return f"(lower(substr({expr}, 1, 7)) = 'http://' OR lower(substr({expr}, 1, 8)) = 'https://')"
+
+
 # Feed time: the publication time when the page gave one, else when newsmon saw it.
 _ATOM_UPDATED = (
     "coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', CASE WHEN length(a.published_at) > 10 "
@@ -103,7 +109,8 @@ _ATOM_COLUMNS = f"""
   'urn:newsmon:article:' || a.id AS atom_id,
   coalesce(a.title, '(untitled)') AS atom_title,
   {_ATOM_UPDATED} AS atom_updated,
-  coalesce(a.url, a.canonical_url, 'articles/' || a.id) AS atom_link,
+  CASE WHEN {_is_web("a.url")} THEN a.url WHEN {_is_web("a.canonical_url")} THEN a.canonical_url
+    ELSE 'articles/' || a.id END AS atom_link,
   coalesce(a.author, a.source) AS atom_author_name,
   '<p><b>' || {_esc("a.source")} || '</b> · ' || {_esc("a.published_at")}
     || ' · ' || {_esc("a.language")} || '</p><p>'

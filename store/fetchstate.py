@@ -37,6 +37,9 @@ BACKOFF_BASE = timedelta(minutes=10)
 BACKOFF_MAX = timedelta(hours=24)
 #: Transient fetch failures of one article before it is given up.
 MAX_ATTEMPTS = 3
+#: An article whose host keeps failing (or that a run's time limit keeps leaving behind)
+#: is given up once it has waited this long: no news stays queued for ever.
+MAX_WAIT = timedelta(days=7)
 
 _CHUNK = 400  # SQLite host parameters per IN (...) query, well under the limit
 
@@ -302,15 +305,21 @@ def settle(db: sqlite_utils.Database, outcomes: Iterable[tuple[str, str, str | N
 
     ``status`` is ``done``, ``failed``, ``skipped``, ``retry`` or ``wait``; a ``retry``
     stays pending until it has failed :data:`MAX_ATTEMPTS` times, then it is ``failed``;
-    a ``wait`` (the host, not the URL, failed) stays pending without using an attempt.
+    a ``wait`` (the host, not the URL, failed) stays pending without using an attempt,
+    until it has been queued for :data:`MAX_WAIT`; then it is ``failed`` too.
     Call it inside the transaction that stored the batch, so both happen or neither.
     """
     now = utcnow()
+    too_old = (datetime.now(UTC) - MAX_WAIT).isoformat(timespec="seconds")
     for key, status, error in outcomes:
         if status == "wait":
             db.execute(
-                "UPDATE frontier SET last_error = ?, updated_at = ? WHERE key = ?",
-                [error, now, key],
+                "UPDATE frontier SET updated_at = ?, "
+                "status = CASE WHEN discovered_at < ? THEN 'failed' ELSE status END, "
+                "last_error = CASE WHEN discovered_at < ? "
+                "THEN 'gave up after waiting since ' || discovered_at || ': ' || ? ELSE ? END "
+                "WHERE key = ?",
+                [now, too_old, too_old, error, error, key],
             )
         elif status == "retry":
             db.execute(
@@ -325,6 +334,20 @@ def settle(db: sqlite_utils.Database, outcomes: Iterable[tuple[str, str, str | N
                 "updated_at = ? WHERE key = ?",
                 [status, error, now, key],
             )
+
+
+def given_up(db: sqlite_utils.Database, *, since: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Queued URLs given up since ``since`` (ISO time), newest first: for ``newsmon status``."""
+    if not db["frontier"].exists():
+        return []
+    return [
+        dict(r)
+        for r in db.query(
+            "SELECT source, url, attempts, last_error, updated_at FROM frontier "
+            "WHERE status = 'failed' AND updated_at >= ? ORDER BY updated_at DESC, key LIMIT ?",
+            [since, limit],
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- sources

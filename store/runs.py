@@ -78,3 +78,21 @@ def mark_stale_runs(db: sqlite_utils.Database, older_than_iso: str) -> int:
             [older_than_iso],
         )
     return cur.rowcount
+
+
+def mark_interrupted_runs(db: sqlite_utils.Database, flows: list[str]) -> int:
+    """Runs of these flows still 'running' died without finishing: say so.
+
+    Call it only while holding the store's run lock (:mod:`store.lock`): then no other
+    run of these flows can be alive, however recently it started.
+    """
+    if not flows:
+        return 0
+    marks = ", ".join("?" for _ in flows)
+    with writing(db):
+        cur = db.execute(
+            "UPDATE runs SET status = 'crashed', ended_at = coalesce(ended_at, ?) "
+            f"WHERE status = 'running' AND flow IN ({marks})",
+            [utcnow(), *flows],
+        )
+    return cur.rowcount

@@ -1,0 +1,138 @@
+"""Property-based tests for the readers of outside input: URLs, feeds, sitemaps, listings.
+
+Whatever a host sends, no exception escapes a reader, and the valid items next to a bad
+one all come out.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flows.monitor import candidate_key
+from parsers import feeds
+from parsers.urls import MAX_URL_LENGTH, safe_link, url_problem
+
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+label = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True)
+path = st.lists(st.from_regex(r"[A-Za-z0-9._~-]{1,12}", fullmatch=True), max_size=5)
+good_url = st.builds(
+    lambda scheme, labels, tld, port, parts: (
+        f"{scheme}://{'.'.join(labels)}.{tld}{f':{port}' if port else ''}/{'/'.join(parts)}"
+    ),
+    st.sampled_from(["http", "https"]),
+    st.lists(label, min_size=1, max_size=3),
+    st.sampled_from(["com", "az", "cn", "org", "xn--p1ai"]),
+    st.one_of(st.none(), st.integers(1, 65535)),
+    path,
+)
+junk = st.one_of(
+    st.text(max_size=200),
+    st.sampled_from(
+        [
+            "http://xn--/x",
+            "http://example.com:99999/a",
+            "http://example.com:0/a",
+            "http://[::1/x",
+            "javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "http://exa mple.com/",
+            "http://a..b/",
+            "http:///nohost",
+            "http://" + "a" * 300 + ".com/",
+            "https://example.com/" + "x" * (MAX_URL_LENGTH + 1),
+        ]
+    ),
+)
+
+
+@FAST
+@given(st.one_of(junk, good_url, st.binary(max_size=50), st.integers(), st.none()))
+def test_url_problem_never_raises(value) -> None:
+    problem = url_problem(value)
+    assert problem is None or isinstance(problem, str)
+    if isinstance(value, str):
+        key = candidate_key(value)  # the monitor's key: never raises either
+        assert isinstance(key, str) and len(key) <= MAX_URL_LENGTH + 64
+
+
+@FAST
+@given(good_url)
+def test_valid_urls_are_accepted_and_linkable(url: str) -> None:
+    assert url_problem(url) is None
+    assert safe_link(url) == url
+    assert not candidate_key(url).startswith("invalid:")
+
+
+@FAST
+@given(junk)
+def test_only_web_addresses_become_links(value: str) -> None:
+    link = safe_link(value)
+    assert link is None or link.lower().startswith(("http://", "https://"))
+
+
+def _rss(items: list[tuple[str, str, str]]) -> bytes:
+    body = "".join(
+        f"<item><title>{escape(t)}</title><link>{escape(u)}</link>"
+        f"<pubDate>{escape(d)}</pubDate></item>"
+        for u, t, d in items
+    )
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>x</title>"
+        f"{body}</channel></rss>"
+    ).encode()
+
+
+xml_text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufffe\uffff"),
+    max_size=80,
+).filter(lambda s: all(ord(c) >= 0x20 or c in "\t\n\r" for c in s))
+
+
+@FAST
+@given(
+    st.lists(good_url, min_size=1, max_size=6, unique=True),
+    st.lists(st.tuples(xml_text, xml_text, xml_text), max_size=6),
+    st.randoms(use_true_random=False),
+)
+def test_feed_keeps_every_valid_item_next_to_junk(good, bad, rnd) -> None:
+    items = [(u, f"Title {i}", "Mon, 30 Nov 2026 10:00:00 +0400") for i, u in enumerate(good)]
+    items += list(bad)
+    rnd.shuffle(items)
+    parsed = feeds.parse_feed(_rss(items), "https://feeds.example/rss")
+    assert parsed.error is None
+    urls = {c.url for c in parsed.candidates}
+    for u in good:
+        assert u in urls or feeds.normalize_url(u) in {feeds.normalize_url(x) for x in urls}
+
+
+@FAST
+@given(st.binary(max_size=2000))
+def test_feed_and_sitemap_readers_never_raise_on_bytes(data: bytes) -> None:
+    feeds.parse_feed(data, "https://feeds.example/rss")
+    feeds.parse_sitemap(data, "https://feeds.example/sitemap.xml")
+    feeds.listing_links(data, "https://feeds.example/")
+    feeds.feed_links(data, "https://feeds.example/")
+
+
+@FAST
+@given(
+    st.lists(good_url, min_size=1, max_size=6, unique=True),
+    st.lists(xml_text, max_size=6),
+)
+def test_sitemap_keeps_every_valid_url_next_to_junk(good, bad) -> None:
+    entries = [f"<url><loc>{escape(u)}</loc></url>" for u in good]
+    entries += [f"<url><loc>{escape(b)}</loc><lastmod>{escape(b)}</lastmod></url>" for b in bad]
+    doc = (
+        "<?xml version='1.0' encoding='UTF-8'?>"
+        "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+        + "".join(entries)
+        + "</urlset>"
+    ).encode()
+    parsed = feeds.parse_sitemap(doc, "https://feeds.example/sitemap.xml")
+    assert parsed.error is None
+    urls = {feeds.normalize_url(c.url) for c in parsed.candidates}
+    assert {feeds.normalize_url(u) for u in good} <= urls
