@@ -12,12 +12,22 @@ What it guarantees, whatever the caller asks:
   fails the host's later URLs at once, so an offline machine finishes in seconds;
 - conditional GET (ETag, Last-Modified) with a body-hash check; a host whose
   validators prove wrong is switched to plain GETs (see :attr:`Fetcher.conditional_off`);
-- responses larger than ``max_response_bytes`` are cut off while streaming;
+- responses larger than ``max_response_bytes`` are cut off while streaming, counted in
+  decoded bytes: the body is read raw and decoded here (:mod:`parsers.compression`), piece
+  by piece, so a compression bomb (``Content-Encoding: gzip, gzip``, ``br``, ``zstd``)
+  stops at the limit instead of filling memory; only the codings we decode are asked for
+  (``Accept-Encoding``), more than two codings or an unknown one is a ``decoding`` error,
+  and the raw bytes on the wire are capped too;
 - connect, read and total timeouts;
 - no connection to loopback, private, link-local or cloud metadata addresses unless
   the configuration allows them: every resolved address is checked when the
   connection is opened (:class:`GuardedBackend`), so neither a redirect nor a DNS
-  answer that changes between check and use can reach them.
+  answer that changes between check and use can reach them; an IPv6 address that embeds
+  an IPv4 one (IPv4-mapped or -compatible, NAT64, 6to4, Teredo) is judged by it too;
+- a run deadline (:attr:`Fetcher.deadline`, a ``time.monotonic()`` value): once it has
+  passed, ``fetch()`` returns at once with ``error="deadline"``; a request in flight is
+  cut at it, and no retry, backoff, Retry-After or per-host spacing wait goes past it, so
+  hosts that answer slowly cannot keep a run beyond its time limit.
 
 No Prefect and no database here: the caller passes validators in and persists what
 comes out, so this module can be tested and benchmarked alone.
@@ -43,6 +53,14 @@ import httpcore
 import httpx
 from protego import Protego
 
+from parsers.compression import (
+    ACCEPT_ENCODING,
+    BoundedDecoder,
+    DecodedTooLarge,
+    DecodeError,
+    parse_content_encoding,
+)
+
 __all__ = [
     "AddressGuard",
     "CachedRobots",
@@ -66,6 +84,12 @@ RETRY_CODES = frozenset({429, 500, 502, 503, 504})
 ROBOTS_MAX_BYTES = 512 * 1024
 #: RFC 9309: robots.txt should not be cached for more than 24 hours.
 ROBOTS_TTL = 24 * 3600.0
+#: IPv6 ranges that carry an IPv4 address (judged by that address; see AddressGuard).
+NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
+NAT64_LOCAL_USE = ipaddress.ip_network("64:ff9b:1::/48")
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+TEREDO = ipaddress.ip_network("2001::/32")
+DEADLINE_MESSAGE = "run time limit reached: not fetched"
 
 
 @dataclass(frozen=True)
@@ -131,7 +155,9 @@ class FetchResult:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     #: None on success; else "robots", "too_large", "timeout", "http_500", "address_refused",
-    #: "not_modified", "dns", "connect", "retry_after", "too_many_redirects", "bad_url", ...
+    #: "not_modified", "dns", "connect", "retry_after", "too_many_redirects", "bad_url",
+    #: "decoding" (unsupported or corrupt content-coding), "deadline" (the run's time
+    #: limit, :attr:`Fetcher.deadline`, came first: not fetched, or cut off), ...
     error: str | None = None
     message: str = ""
     attempts: int = 0
@@ -229,8 +255,36 @@ class DNSFailure(Exception):
         super().__init__(f"DNS lookup failed for {host}: {detail}")
 
 
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for, if it is of a form that carries one:
+    IPv4-mapped ``::ffff:a.b.c.d``, IPv4-compatible ``::a.b.c.d`` (not ``::`` or ``::1``),
+    NAT64 ``64:ff9b::a.b.c.d`` (RFC 6052) and local-use ``64:ff9b:1::/48`` (RFC 8215; the
+    /96 form: last 32 bits), 6to4 ``2002:AABB:CCDD::/48`` and Teredo ``2001::/32`` (its
+    client address)."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(ip)) if int(ip) > 1 else None
+    if ip in NAT64_WELL_KNOWN or ip in NAT64_LOCAL_USE:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    return None
+
+
 class AddressGuard:
-    """Decides which IP addresses may be connected to."""
+    """Decides which IP addresses may be connected to.
+
+    An IPv6 address that embeds an IPv4 one (:func:`embedded_ipv4`) reaches that IPv4
+    host through a translator or tunnel, so it is judged by it: ``64:ff9b::a9fe:a9fe`` is
+    the metadata address, ``64:ff9b::7f00:1`` loopback, and ``64:ff9b::808:808`` (8.8.8.8)
+    global. Local-use NAT64 (``64:ff9b:1::/48``) is a private prefix: refused as private
+    unless private addresses are allowed. Teredo must pass both checks: its client, and
+    the address itself (not global for :mod:`ipaddress`). An allow-list entry matching the
+    IPv6 address or its IPv4 address allows it; the metadata addresses never are.
+    """
 
     def __init__(self, allow_private: bool = False, allow: Iterable[str] = ()) -> None:
         self.allow_private = allow_private
@@ -239,13 +293,32 @@ class AddressGuard:
     def refusal(self, address: str) -> str | None:
         """Why an address is refused ("loopback", "private", ...), or None when allowed."""
         ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-            ip = ip.ipv4_mapped
+        v4 = embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+        if v4 is None:
+            return self._judge(ip)
+        if ip in METADATA_ADDRESSES or v4 in METADATA_ADDRESSES:
+            return "cloud metadata"
+        if self._listed(ip):
+            return None
+        if ip in NAT64_LOCAL_USE:
+            if self._listed(v4):
+                return None
+            return None if self.allow_private else "private"
+        verdict = self._judge(v4)
+        if verdict is None and ip in TEREDO:
+            return self._judge(ip)
+        return verdict
+
+    def _listed(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return any(ip in net for net in self.allow)
+
+    def _judge(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+        """The rules for one address, without looking into it for an embedded one."""
         if ip in METADATA_ADDRESSES:
             return "cloud metadata"
         if ip.is_global and not ip.is_multicast:
             return None
-        if any(ip in net for net in self.allow):
+        if self._listed(ip):
             return None
         if ip.is_loopback:
             kind = "loopback"
@@ -356,13 +429,39 @@ class HostGate:
         self._next = max(self._next, time.monotonic() + self.interval)
 
     @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        async with self.semaphore:
+    async def slot(self, deadline: float | None = None) -> AsyncIterator[None]:
+        """Wait for a free slot and the host's spacing; :class:`DeadlineReached` instead
+        of waiting past ``deadline`` (monotonic)."""
+        if deadline is None:
+            await self.semaphore.acquire()
+        else:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise DeadlineReached(DEADLINE_MESSAGE)
+            try:
+                async with asyncio.timeout(left):
+                    await self.semaphore.acquire()
+            except TimeoutError:
+                raise DeadlineReached(
+                    f"{DEADLINE_MESSAGE} (waited for a free slot on the host)"
+                ) from None
+        try:
             async with self._lock:
                 while (wait := self._next - time.monotonic()) > 0:
+                    if deadline is not None and self._next > deadline:
+                        raise DeadlineReached(
+                            f"{DEADLINE_MESSAGE} (the host's spacing or Retry-After "
+                            f"wait of {wait:.1f} s ends after it)"
+                        )
                     await asyncio.sleep(wait)
                 self._next = time.monotonic() + self.interval
             yield
+        finally:
+            self.semaphore.release()
+
+
+class DeadlineReached(Exception):
+    """Internal: the run's deadline came before the next step (caught in the fetcher)."""
 
 
 @dataclass
@@ -392,8 +491,11 @@ class Fetcher:
         *,
         robots_cache: dict[str, CachedRobots] | None = None,
         conditional_off: Iterable[str] = (),
+        deadline: float | None = None,
     ) -> None:
         self.policy = policy
+        #: ``time.monotonic()`` by which every fetch ends (None: no limit); may be set later
+        self.deadline = deadline
         self.guard = AddressGuard(policy.allow_private_addresses, policy.allow_addresses)
         #: origin -> robots.txt; the caller may load it from, and save it to, the store
         self.robots_cache: dict[str, CachedRobots] = (
@@ -423,7 +525,12 @@ class Fetcher:
                 write=p.read_timeout,
                 pool=p.total_timeout,
             ),
-            headers={"User-Agent": p.user_agent, "Accept-Language": "*"},
+            headers={
+                "User-Agent": p.user_agent,
+                "Accept-Language": "*",
+                # exactly what parsers.compression decodes, within the size limit
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
             follow_redirects=False,
             trust_env=False,
         )
@@ -446,6 +553,7 @@ class Fetcher:
     ) -> FetchResult:
         """GET a URL politely; never raises for network or HTTP trouble (see ``error``).
 
+        After :attr:`deadline` it returns at once with ``error="deadline"``.
         ``changed_hint``: the caller has reason to believe the content changed (a sitemap
         index says so); a 304 is then verified with one plain GET, and a host that
         answered 304 for changed content gets no more conditional requests.
@@ -489,6 +597,8 @@ class Fetcher:
                 max_bytes=ROBOTS_MAX_BYTES,
                 truncate_ok=True,
             )
+            if res.error == "deadline":
+                return res  # not an answer of the host: nothing to cache
             if res.error == "not_modified" and cached is not None:
                 entry = CachedRobots(200, cached.body, now, cached.etag, cached.last_modified)
             elif res.error in ("address_refused", "bad_url") or res.network_error:
@@ -587,6 +697,8 @@ class Fetcher:
         current = url
         seen = {url}
         for hop in range(self.policy.max_redirects + 1):
+            if self._past_deadline():
+                return _fail(result, "deadline", DEADLINE_MESSAGE)
             parts = urlsplit(current)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 return _fail(result, "bad_url", f"not an http(s) URL: {current}")
@@ -670,22 +782,41 @@ class Fetcher:
         max_bytes: int | None,
         truncate_ok: bool,
     ) -> None:
-        """Send one request with retries; fills ``result`` (status, headers, body, error)."""
+        """Send one request with retries; fills ``result`` (status, headers, body, error).
+
+        No wait (host slot, spacing, backoff, Retry-After) goes past :attr:`deadline`:
+        the result is then ``error="deadline"``."""
+        try:
+            await self._attempts_until_deadline(url, headers, result, max_bytes, truncate_ok)
+        except DeadlineReached as exc:
+            result.error, result.message = "deadline", str(exc)
+            result.body = b""
+
+    async def _attempts_until_deadline(
+        self,
+        url: str,
+        headers: dict[str, str],
+        result: FetchResult,
+        max_bytes: int | None,
+        truncate_ok: bool,
+    ) -> None:
         p = self.policy
         host = host_of(url)
         gate = self.gate(host)
         limit = max_bytes or p.max_response_bytes
         for attempt in range(1, p.retries + 2):
-            result.attempts += 1
             result.error, result.message = None, ""
             retry_after: float | None = None
-            async with gate.slot():
+            async with gate.slot(self.deadline):
+                result.attempts += 1
                 await self._one(url, headers, result, limit, truncate_ok, gate)
                 if result.status in (429, 503):
                     retry_after = parse_retry_after(result.headers.get("retry-after"))
                     if retry_after is not None:
                         # The host asked everybody to wait, not only this URL.
                         gate.block_until(time.monotonic() + min(retry_after, p.retry_after_max))
+            if result.error == "deadline":
+                return
             last = attempt > p.retries
             if result.error in ("dns", "address_refused"):
                 self._down[host] = _Down(result.error, result.message)
@@ -694,12 +825,12 @@ class Fetcher:
                 if last:
                     self._down[host] = _Down(result.error, result.message)
                     return
-                await asyncio.sleep(self._backoff(attempt))
+                await self._sleep(self._backoff(attempt))
                 continue
             if result.error in ("timeout", "protocol"):
                 if last:
                     return
-                await asyncio.sleep(self._backoff(attempt))
+                await self._sleep(self._backoff(attempt))
                 continue
             if result.error is not None or result.status not in RETRY_CODES:
                 return
@@ -717,8 +848,25 @@ class Fetcher:
                 result.message = f"HTTP {result.status} after {result.attempts} attempts"
                 return
             if retry_after is None:
-                await asyncio.sleep(self._backoff(attempt))
+                await self._sleep(self._backoff(attempt))
             # else: the gate makes the retry (and every other request to the host) wait.
+
+    def _time_left(self) -> float | None:
+        """Seconds until :attr:`deadline` (negative once passed), or None without one."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def _past_deadline(self) -> bool:
+        left = self._time_left()
+        return left is not None and left <= 0
+
+    async def _sleep(self, seconds: float) -> None:
+        """A backoff wait, refused (:class:`DeadlineReached`) if it would end after the deadline."""
+        left = self._time_left()
+        if left is not None and seconds >= left:
+            raise DeadlineReached(
+                f"{DEADLINE_MESSAGE} (a retry wait of {seconds:.1f} s would end after it)"
+            )
+        await asyncio.sleep(seconds)
 
     def _backoff(self, attempt: int) -> float:
         p = self.policy
@@ -736,6 +884,13 @@ class Fetcher:
     ) -> None:
         assert self._client is not None, "use `async with Fetcher(...)`"
         p = self.policy
+        left = self._time_left()
+        if left is not None and left <= 0:
+            result.error, result.message = "deadline", DEADLINE_MESSAGE
+            return
+        # The run's deadline cuts the request when it comes before the total timeout.
+        by_deadline = left is not None and left < p.total_timeout
+        budget = p.total_timeout if left is None else min(left, p.total_timeout)
         record = RequestRecord(time.time(), url, None, bool(headers), None)
         self.log.append(record)
         result.status, result.headers, result.body = None, {}, b""
@@ -745,7 +900,7 @@ class Fetcher:
                 gate.sent()
 
         try:
-            async with asyncio.timeout(p.total_timeout):
+            async with asyncio.timeout(budget):
                 async with self._client.stream(
                     "GET", url, headers=headers, extensions={"trace": trace}
                 ) as resp:
@@ -759,22 +914,19 @@ class Fetcher:
                             f"limit {limit:,}: not downloaded"
                         )
                     elif resp.status_code not in REDIRECT_CODES and resp.status_code != 304:
-                        body = bytearray()
-                        async for chunk in resp.aiter_bytes():
-                            body += chunk
-                            if len(body) > limit:
-                                del body[limit:]
-                                result.error = "too_large"
-                                result.message = f"response larger than {limit:,} bytes: cut off"
-                                break
-                        result.body = bytes(body)
+                        await _read_body(resp, result, limit, truncate_ok)
         except AddressRefused as exc:
             result.error, result.message = "address_refused", str(exc)
         except DNSFailure as exc:
             result.error, result.message = "dns", str(exc)
         except TimeoutError:
-            result.error = "timeout"
-            result.message = f"no complete response within {p.total_timeout:g} s"
+            if by_deadline:
+                result.error = "deadline"
+                result.message = "run time limit reached while fetching: cut off"
+                result.body = b""
+            else:
+                result.error = "timeout"
+                result.message = f"no complete response within {p.total_timeout:g} s"
         except httpx.ConnectTimeout:
             result.error = "connect_timeout"
             result.message = f"timed out connecting to {host_of(url)} after {p.connect_timeout:g} s"
@@ -797,6 +949,67 @@ class Fetcher:
         except httpx.HTTPError as exc:
             result.error, result.message = "http_error", f"{type(exc).__name__}: {exc}"
         record.status, record.error = result.status, result.error
+
+
+def _wire_limit(limit: int) -> int:
+    """Most raw (still encoded) bytes read for a body of at most ``limit`` decoded bytes:
+    compression never makes honest data much larger, so more means input that decodes
+    to little (padding, empty blocks) and only costs time."""
+    return limit + limit // 8 + 64 * 1024
+
+
+async def _read_body(
+    resp: httpx.Response, result: FetchResult, limit: int, truncate_ok: bool
+) -> None:
+    """Read the raw body and decode it here, so that the limit holds on decoded bytes.
+
+    httpx would decode each network chunk whole before we could count it (a 33 KB
+    ``gzip, gzip`` body decodes to 20 GB); :class:`BoundedDecoder` stops at ``limit``.
+    Over the limit: ``too_large`` with the first ``limit`` bytes, or, with
+    ``truncate_ok`` (robots.txt), those bytes and no error. A coding we do not decode,
+    or corrupt data: ``decoding``, no body.
+    """
+    try:
+        decoder = BoundedDecoder(
+            parse_content_encoding(resp.headers.get("content-encoding")), limit
+        )
+    except DecodeError as exc:
+        result.error, result.message = "decoding", f"cannot decode the response body ({exc})"
+        return
+    coded = ", ".join(decoder.codings)
+    max_wire = _wire_limit(limit)
+    body = bytearray()
+    wire = 0
+    try:
+        async for raw in resp.aiter_raw():
+            wire += len(raw)
+            body += decoder.feed(raw)
+            if wire > max_wire:
+                if not truncate_ok:
+                    result.error = "too_large"
+                    result.message = (
+                        f"response of more than {max_wire:,} bytes on the wire ({coded}) "
+                        f"for at most {limit:,} decoded bytes: cut off"
+                    )
+                break
+        else:
+            body += decoder.finish()
+    except DecodedTooLarge as exc:
+        body += exc.partial
+        if not truncate_ok:
+            result.error = "too_large"
+            if exc.intermediate:
+                result.message = f"response too large after decoding ({coded}): {exc}; cut off"
+            elif coded:
+                result.message = (
+                    f"response larger than {limit:,} bytes after decoding ({coded}): cut off"
+                )
+            else:
+                result.message = f"response larger than {limit:,} bytes: cut off"
+    except DecodeError as exc:
+        result.error, result.message = "decoding", f"cannot decode the response body ({exc})"
+        return
+    result.body = bytes(body)
 
 
 def _fail(result: FetchResult, error: str, message: str) -> FetchResult:

@@ -327,3 +327,51 @@ def test_killed_run_is_marked_and_leaves_no_helper_process(site, tmp_path):
     statuses = [r[0] for r in db.execute("SELECT status FROM runs ORDER BY started_at")]
     assert statuses == ["crashed", "completed"]
     assert db["articles"].count == 30
+
+
+def _trickle(handler) -> None:
+    """Headers at once, then one byte every half second, for ever (a hostile host)."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Content-Length", "1000000")
+    handler.end_headers()
+    try:
+        for _ in range(10_000):
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+            time.sleep(0.5)
+    except OSError:
+        pass
+
+
+@pytest.mark.slow
+def test_run_ends_within_its_time_limit_whatever_the_host_does(prefect_server, site, tmp_path):
+    good = _good(site, 2)
+    slow = [f"/slow/{i}.html" for i in range(12)]
+    for path in slow:
+        site.pages[path] = _trickle
+    # The good items are the newest (27 and 28 Nov), so they are in the first batch.
+    links = slow[:7] + good + slow[7:]
+    site.pages["/feed.xml"] = (200, "application/rss+xml", rss(site.base, links))
+    db_path = tmp_path / "news.db"
+    # Without a deadline: 12 pages x 3 attempts x 5 s / 2 at a time = 90 s.
+    cfg = config(
+        tmp_path / "newsmon.toml",
+        site,
+        db=db_path,
+        settings={"run_time_limit": 10.0, "retries": 2, "per_host_concurrency": 2},
+    )
+    started = time.monotonic()
+    result = run_monitor(cfg)
+    elapsed = time.monotonic() - started
+    assert elapsed < 45, f"the run took {elapsed:.0f} s with a 10 s limit"
+    report = result["sources"][0]
+    assert report["new"] == 2
+    assert report["cut_short"] > 0 and "time limit" in report["message"]
+    assert report["status"] == "partial"
+    db = sqlite_utils.Database(db_path)
+    # What the limit left behind waits for the next run, without using an attempt,
+    # and the source is not put into backoff for it.
+    left = db.execute("SELECT count(*) FROM frontier WHERE status = 'pending'").fetchone()[0]
+    assert left > 0
+    assert db.execute("SELECT consecutive_failures FROM source_state").fetchone() == (0,)
