@@ -30,11 +30,15 @@ def _err(message: str) -> None:
     print(f"newsmon: {message}", file=sys.stderr)
 
 
-def _check_store(db_path: str) -> bool:
+def _check_store(db_path: str, *, writable: bool = True) -> bool:
+    """Can the command use the store? If not, say why in one line (exit status 1 follows).
+
+    ``writable`` (the default) also refuses a store that SQLite can only read.
+    """
     import store
 
     try:
-        store.open_db(db_path).close()
+        store.open_db(db_path, writable=writable).close()
     except store.StoreError as exc:
         _err(str(exc))
         return False
@@ -117,12 +121,21 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- serve-db
 def cmd_serve_db(args: argparse.Namespace) -> int:
-    if not _check_store(args.db):
+    # Browsing never creates a store: a mistyped --db would serve an empty one.
+    if not Path(args.db).exists():
+        _err(f"no store at {args.db}; run newsmon ingest or newsmon run first, or check --db")
+        return EXIT_FAILED
+    # Datasette only reads, so a store on read-only media can be browsed.
+    if not _check_store(args.db, writable=False):
         return EXIT_FAILED
     from store.datasette import serve_command, write_metadata
 
     meta_path = Path(args.db).with_suffix(".metadata.json")
-    write_metadata(meta_path, args.db, _topics(args))
+    try:
+        write_metadata(meta_path, args.db, _topics(args))
+    except OSError as exc:
+        _err(f"cannot write {meta_path} (Datasette's metadata, beside the store): {exc}")
+        return EXIT_FAILED
     argv = serve_command(args.db, args.host, args.port, meta_path)
     print(f"Datasette on http://{args.host}:{args.port}/ (Ctrl-C to stop)")
     os.execvp(argv[0], argv)
@@ -142,11 +155,11 @@ def _topics(args: argparse.Namespace) -> list:
 
 
 # --------------------------------------------------------------------------- topics, export
-def _open_store(db_path: str):
+def _open_store(db_path: str, *, writable: bool = True):
     import store
 
     try:
-        return store.open_db(db_path)
+        return store.open_db(db_path, writable=writable)
     except store.StoreError as exc:
         _err(str(exc))
         return None
@@ -176,7 +189,7 @@ def cmd_retag(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    db = _open_store(args.db)
+    db = _open_store(args.db, writable=False)  # a read-only store can be exported
     if db is None:
         return EXIT_FAILED
     from store.export import export_articles
@@ -233,7 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("serve-db", help="browse the store in Datasette (read-only)")
-    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument(
+        "--db", default=DEFAULT_DB, help=f"an existing SQLite store (default {DEFAULT_DB})"
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8001)
     p.add_argument("--config", default=DEFAULT_CONFIG)

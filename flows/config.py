@@ -9,14 +9,20 @@ every message, each with the line it is about (``newsmon.toml:14: sources[2].fee
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import json
+import math
 import re
 import tomllib
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from flows.cron import cron_problem
+from parsers.urls import url_problem
 
 __all__ = ["Config", "ConfigError", "Settings", "Source", "Timeouts", "load_config", "parse_config"]
 
@@ -61,6 +67,10 @@ class Settings:
     max_crawl_delay: float = 60.0
     max_age_days: float = 7.0
     batch_size: int = 25
+    #: seconds after which a monitor run stops fetching and says which sources it cut short
+    run_time_limit: float = 3300.0
+    #: seconds a run waits for another run on the same store to finish before giving up
+    run_lock_wait: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -192,10 +202,61 @@ class _LineIndex:
         start = self.where[probe]
         if element is not None and isinstance(value, str) and value:
             end = max(self.ends.get(probe, start), start)
-            for number in range(start, end + 1):
-                if value in self.lines[number - 1]:
-                    return number
+            # as written, with TOML escapes (\t, \u0000), or failing that its plain start
+            clean = re.match(r"[^\x00-\x20\x7f-\xa0\\\"']{8,}", value)
+            for probe_text in (value, json.dumps(value)[1:-1], clean and clean.group(0)):
+                for number in range(start, end + 1):
+                    if probe_text and probe_text in self.lines[number - 1]:
+                        return number
         return start
+
+
+# --------------------------------------------------------------------------- limits
+#: One day, in seconds: the longest wait, delay or timeout that makes sense in one run.
+DAY = 86_400.0
+#: Longest accepted web address (the common limit of browsers, servers and sitemaps).
+MAX_URL_LENGTH = 2048
+
+#: ``[settings]`` integers: (minimum, maximum). Documented in docs/configuration.md.
+SETTINGS_INTEGERS: dict[str, tuple[int, int]] = {
+    "per_host_concurrency": (1, 64),
+    "max_response_bytes": (1024, 1 << 30),
+    "max_articles_per_run": (0, 1_000_000),
+    "retries": (0, 10),
+    "max_redirects": (0, 20),
+    "batch_size": (1, 10_000),
+}
+#: ``[settings]`` numbers: (minimum, maximum, unit).
+SETTINGS_NUMBERS: dict[str, tuple[float, float, str]] = {
+    "per_host_interval": (0.0, DAY, "seconds"),
+    "retry_backoff": (0.0, DAY, "seconds"),
+    "retry_after_max": (0.0, DAY, "seconds"),
+    "max_crawl_delay": (0.0, DAY, "seconds"),
+    "max_age_days": (0.0, 36_500.0, "days"),
+    "run_time_limit": (10.0, DAY, "seconds"),
+    "run_lock_wait": (0.0, 3_600.0, "seconds"),
+}
+#: ``[settings.timeouts]``: every timeout is between 10 ms and a day.
+TIMEOUT_RANGE: tuple[float, float] = (0.01, DAY)
+#: ``[[sources]]`` numbers: (minimum, maximum).
+SOURCE_MAX_NEW_PER_RUN: tuple[int, int] = (0, 1_000_000)
+SOURCE_MAX_AGE_DAYS: tuple[float, float] = (0.0, 36_500.0)
+#: ``[alerts]`` thresholds: (minimum, maximum); a threshold not listed gets the fallback.
+ALERT_RANGES: dict[str, tuple[float, float]] = {
+    "failures": (1, 10_000),
+    "window": (1, 10_000),
+    "silent_min_runs": (1, 10_000),
+    "min_history": (1, 10_000),
+    "canary_runs": (1, 10_000),
+    "short_chars": (1, 1_000_000),
+    "canary_min_articles": (1, 1_000_000),
+    "silent_expected": (0.0, 1_000_000.0),
+    "short_share": (0.0, 1.0),
+    "profile_share_low": (0.0, 1.0),
+    "profile_share_usual": (0.0, 1.0),
+}
+_ALERT_FALLBACK_INT = (1, 1_000_000)
+_ALERT_FALLBACK_NUMBER = (0.0, 1_000_000.0)
 
 
 # --------------------------------------------------------------------------- checking
@@ -214,7 +275,7 @@ class _Checker:
             if key not in allowed:
                 hint = _closest(key, allowed)
                 more = f" (did you mean '{hint}'?)" if hint else ""
-                self.error((*where, key), f"unknown key '{key}'{more}")
+                self.error((*where, key), f"unknown key {_short(key)!r}{more}")
 
     def string(self, where: tuple, value: Any, *, empty_ok: bool = False) -> str | None:
         if not isinstance(value, str):
@@ -225,27 +286,51 @@ class _Checker:
             return None
         return value
 
+    def plain(self, where: tuple, value: Any) -> str | None:
+        """A string without control characters (a path, a header value)."""
+        text = self.string(where, value)
+        if text is not None and _has_control(text):
+            self.error(where, f"{_short(text)!r} contains a control character (tab, newline...)")
+            return None
+        return text
+
     def boolean(self, where: tuple, value: Any) -> bool | None:
         if not isinstance(value, bool):
             self.error(where, f"expected true or false, got {_kind(value)}")
             return None
         return value
 
-    def integer(self, where: tuple, value: Any, *, minimum: int = 0) -> int | None:
-        if isinstance(value, bool) or not isinstance(value, int):
+    def integer(self, where: tuple, value: Any, *, minimum: int, maximum: int) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
             self.error(where, f"expected an integer, got {_kind(value)}")
             return None
+        what = f"an integer between {minimum} and {maximum}"
+        if isinstance(value, float):
+            self.error(where, f"expected {what}, got {_show(value)}")
+            return None
         if value < minimum:
-            self.error(where, f"must be at least {minimum}, got {value}")
+            self.error(where, f"must be at least {minimum} ({what}), got {_show(value)}")
+            return None
+        if value > maximum:
+            self.error(where, f"must be {what}, got {_show(value)}")
             return None
         return value
 
-    def number(self, where: tuple, value: Any, *, minimum: float = 0.0) -> float | None:
+    def number(
+        self, where: tuple, value: Any, *, minimum: float, maximum: float, unit: str = ""
+    ) -> float | None:
+        """A finite int or float within [minimum, maximum], returned as a float."""
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.error(where, f"expected a number, got {_kind(value)}")
             return None
+        of = f" of {unit}" if unit else ""
+        what = f"a finite number{of} between {_num(minimum)} and {_num(maximum)}"
+        # int > float compares exactly, so a huge TOML integer never reaches float()
+        if (isinstance(value, float) and not math.isfinite(value)) or value > maximum:
+            self.error(where, f"must be {what}, got {_show(value)}")
+            return None
         if value < minimum:
-            self.error(where, f"must be at least {minimum:g}, got {value}")
+            self.error(where, f"must be at least {_num(minimum)} ({what}), got {_show(value)}")
             return None
         return float(value)
 
@@ -267,19 +352,58 @@ class _Checker:
         good = []
         for i, item in enumerate(value):
             if isinstance(item, str) and item.strip():
-                if _is_http_url(item):
+                problem = _url_problem(item)
+                if problem is None:
                     good.append(item.strip())
                 else:
-                    self.error((*where, i), f"{item!r} is not an http(s) URL", item)
+                    self.error((*where, i), problem, item)
         return good
 
 
+def _url_problem(value: str) -> str | None:
+    """Why ``value`` is not a usable http(s) URL, in words; None when it is one.
+
+    Surrounding whitespace is forgiven (it is stripped); anything the fetcher would
+    have to rewrite or would fail on later is refused here, by the same check that
+    feed items get (:func:`parsers.urls.url_problem`), with a tighter length limit.
+    """
+    problem = url_problem(value, max_length=MAX_URL_LENGTH)
+    if problem is None:
+        return None
+    joint = " is " if problem.startswith(("not ", "longer ")) else ": "
+    return f"{_short(value.strip())!r}{joint}{problem}"
+
+
 def _is_http_url(value: str) -> bool:
+    return _url_problem(value) is None
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc"
+
+
+def _has_control(text: str) -> bool:
+    return any(_is_control(ch) for ch in text)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _num(x: float) -> str:
+    """A limit as people write it: 86400, 0.01, 1073741824."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _show(value: int | float) -> str:
+    """A configured number in a message; a 300-digit integer is summarised."""
     try:
-        parts = urlsplit(value.strip())
-        return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
-    except ValueError:
-        return False
+        text = repr(value)
+    except ValueError:  # beyond Python's int-to-text limit
+        return "a huge integer"
+    if len(text) > 24:
+        return f"{text[:12]}… ({len(text.lstrip('-'))} digits)"
+    return text
 
 
 def _kind(value: Any) -> str:
@@ -307,11 +431,17 @@ def _closest(key: str, allowed: set[str]) -> str | None:
     return match[0] if match else None
 
 
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    """The IANA names Prefect accepts for a schedule (it checks the same list)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+# --------------------------------------------------------------------------- sections
 _SETTINGS_KEYS = {f for f in Settings.__dataclass_fields__}
 _TIMEOUT_KEYS = {"connect", "read", "total"}
 _SOURCE_KEYS = {f for f in Source.__dataclass_fields__}
 _TOP_KEYS = {"settings", "sources", "topics", "alerts"}
-_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
 
 
 def _check_settings(c: _Checker, raw: Any) -> Settings:
@@ -328,9 +458,9 @@ def _check_settings(c: _Checker, raw: Any) -> Settings:
 
     for name in ("db", "timezone", "schedule"):
         if name in raw:
-            put(name, c.string((*at, name), raw[name]))
+            put(name, c.plain((*at, name), raw[name]))
     if "user_agent" in raw:
-        ua = c.string((*at, "user_agent"), raw["user_agent"])
+        ua = c.plain((*at, "user_agent"), raw["user_agent"])
         if ua is not None and not re.search(r"https?://|@", ua):
             c.error(
                 (*at, "user_agent"),
@@ -339,25 +469,12 @@ def _check_settings(c: _Checker, raw: Any) -> Settings:
             )
         else:
             put("user_agent", ua)
-    for name, minimum in (
-        ("per_host_concurrency", 1),
-        ("max_response_bytes", 1024),
-        ("max_articles_per_run", 0),
-        ("retries", 0),
-        ("max_redirects", 0),
-        ("batch_size", 1),
-    ):
+    for name, (low, high) in SETTINGS_INTEGERS.items():
         if name in raw:
-            put(name, c.integer((*at, name), raw[name], minimum=minimum))
-    for name in (
-        "per_host_interval",
-        "retry_backoff",
-        "retry_after_max",
-        "max_crawl_delay",
-        "max_age_days",
-    ):
+            put(name, c.integer((*at, name), raw[name], minimum=low, maximum=high))
+    for name, (low, high, unit) in SETTINGS_NUMBERS.items():
         if name in raw:
-            put(name, c.number((*at, name), raw[name]))
+            put(name, c.number((*at, name), raw[name], minimum=low, maximum=high, unit=unit))
     for name in ("allow_private_addresses", "archive"):
         if name in raw:
             put(name, c.boolean((*at, name), raw[name]))
@@ -379,24 +496,30 @@ def _check_settings(c: _Checker, raw: Any) -> Settings:
         else:
             c.unknown((*at, "timeouts"), t, _TIMEOUT_KEYS)
             tv = {}
-            for name in _TIMEOUT_KEYS & set(t):
-                v = c.number((*at, "timeouts", name), t[name], minimum=0.01)
+            low, high = TIMEOUT_RANGE
+            for name in sorted(_TIMEOUT_KEYS & set(t)):
+                v = c.number(
+                    (*at, "timeouts", name), t[name], minimum=low, maximum=high, unit="seconds"
+                )
                 if v is not None:
                     tv[name] = v
             values["timeouts"] = Timeouts(**tv)
     if "timezone" in values:
+        zone = values["timezone"]
         try:
-            zoneinfo.ZoneInfo(values["timezone"])
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            c.error((*at, "timezone"), f"unknown time zone {values['timezone']!r}")
+            known = zone in _time_zones()
+            if known:
+                zoneinfo.ZoneInfo(zone)
+        except Exception:  # noqa: BLE001 - listed but unreadable (broken tzdata)
+            known = False
+        if not known:
+            c.error((*at, "timezone"), f"unknown time zone {_short(zone)!r}")
+            del values["timezone"]
     if "schedule" in values:
-        fields = values["schedule"].split()
-        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
-            c.error(
-                (*at, "schedule"),
-                f"{values['schedule']!r} is not a cron expression of 5 fields "
-                "(e.g. '*/30 * * * *')",
-            )
+        problem = cron_problem(values["schedule"])
+        if problem:
+            c.error((*at, "schedule"), problem)
+            del values["schedule"]
     return Settings(**values)
 
 
@@ -424,14 +547,21 @@ def _check_source(c: _Checker, i: int, raw: Any) -> Source | None:
                 values[key] = tuple(urls)
     if "homepage" in raw:
         home = c.string((*at, "homepage"), raw["homepage"])
-        if home is not None and not _is_http_url(home):
-            c.error((*at, "homepage"), f"{home!r} is not an http(s) URL")
+        problem = _url_problem(home) if home is not None else None
+        if problem:
+            c.error((*at, "homepage"), problem)
         elif home is not None:
             values["homepage"] = home.strip()
     if "files" in raw:
         files = c.strings((*at, "files"), raw["files"])
         if files is not None:
-            values["files"] = tuple(files)
+            good = []
+            for j, f in enumerate(files):
+                if "\x00" in f:
+                    c.error((*at, "files", j), "a path cannot contain a NUL character", f)
+                else:
+                    good.append(f)
+            values["files"] = tuple(good)
     for key in ("profile", "language", "listing_selector", "link_pattern"):
         if key in raw:
             v = c.string((*at, key), raw[key])
@@ -440,7 +570,7 @@ def _check_source(c: _Checker, i: int, raw: Any) -> Source | None:
     if "link_pattern" in values:
         try:
             re.compile(values["link_pattern"])
-        except re.error as exc:
+        except (re.error, OverflowError, RecursionError, ValueError) as exc:
             c.error((*at, "link_pattern"), f"not a valid regular expression ({exc})")
     if "listing_selector" in values:
         try:
@@ -450,11 +580,15 @@ def _check_source(c: _Checker, i: int, raw: Any) -> Source | None:
         except Exception as exc:  # noqa: BLE001 - soupsieve raises several types
             c.error((*at, "listing_selector"), f"not a valid CSS selector ({exc})")
     if "max_new_per_run" in raw:
-        v = c.integer((*at, "max_new_per_run"), raw["max_new_per_run"], minimum=0)
+        low, high = SOURCE_MAX_NEW_PER_RUN
+        v = c.integer((*at, "max_new_per_run"), raw["max_new_per_run"], minimum=low, maximum=high)
         if v is not None:
             values["max_new_per_run"] = v
     if "max_age_days" in raw:
-        v = c.number((*at, "max_age_days"), raw["max_age_days"])
+        low, high = SOURCE_MAX_AGE_DAYS
+        v = c.number(
+            (*at, "max_age_days"), raw["max_age_days"], minimum=low, maximum=high, unit="days"
+        )
         if v is not None:
             values["max_age_days"] = v
     for key in ("robots_sitemaps", "enabled"):
@@ -476,6 +610,75 @@ def _check_source(c: _Checker, i: int, raw: Any) -> Source | None:
     return Source(name=name.strip(), **values)
 
 
+def _check_topics(c: _Checker, topics: list[dict[str, Any]]) -> None:
+    """Compile every topic now, so that a mistake stops the config, not a run."""
+    from parsers.topics import load_topics
+
+    seen: dict[str, int] = {}
+    for i, topic in enumerate(topics):
+        name = topic.get("name")
+        if not isinstance(name, str) or not name.strip():
+            c.error(("topics", i), "missing 'name'")
+            continue
+        if name in seen:
+            c.error(
+                ("topics", i, "name"),
+                f"duplicate topic name {name!r} (first used by topics[{seen[name]}])",
+            )
+        else:
+            seen[name] = i
+        try:
+            load_topics([topic])
+        except (ValueError, TypeError, re.error, OverflowError, RecursionError) as exc:
+            where, message, value = _topic_problem(i, topic, str(exc))
+            c.error(where, message, value)
+
+
+_GROUP_RE = re.compile(r"^group (\d+): ")
+_UNKNOWN_RE = re.compile(r"unknown key\(s\) \['((?:[^'\\]|\\.)*)'")
+
+
+def _topic_problem(i: int, topic: dict[str, Any], message: str) -> tuple[tuple, str, Any]:
+    """Where in the file a load_topics() message points, and the message for that place.
+
+    load_topics numbers groups from 1 ("group 2"); the path says ``groups[1]``, so the
+    group number is dropped from the message rather than shown twice, differently.
+    """
+    at: tuple = ("topics", i)
+    label = f"topic {topic.get('name')!r}: "
+    rest = message[len(label) :] if message.startswith(label) else message
+    group = _GROUP_RE.match(rest)
+    unknown = _UNKNOWN_RE.search(rest)
+    if group:
+        rest = rest[group.end() :]
+        j = int(group.group(1)) - 1
+        at = (*at, "groups", j)
+        raw_groups = topic.get("groups")
+        raw = raw_groups[j] if isinstance(raw_groups, list) and 0 <= j < len(raw_groups) else {}
+        if rest.startswith("term ") and isinstance(raw, dict):
+            terms = raw.get("terms")
+            for k, term in enumerate(terms if isinstance(terms, list) else []):
+                if isinstance(term, str) and rest.startswith(f"term {term.strip()!r}"):
+                    return (*at, "terms", k), label + rest, term.strip()
+        if unknown:
+            return (*at, unknown.group(1)), label + rest, None
+        if rest.startswith("mode "):
+            return (*at, "mode"), label + rest, None
+        if "term" in rest:
+            return (*at, "terms"), label + rest, None
+        return at, label + rest, None
+    if unknown:
+        return (*at, unknown.group(1)), message, None
+    for key in ("proximity", "title", "groups"):
+        if key in rest:
+            return (*at, key), message, None
+    if "name" in rest or "defined twice" in rest:
+        return (*at, "name"), message, None
+    if "group with mode" in rest:
+        return (*at, "groups"), message, None
+    return at, message, None
+
+
 def parse_config(text: str, path: str = "newsmon.toml") -> Config:
     """Check a configuration given as text; raises ConfigError with every problem."""
     try:
@@ -483,6 +686,10 @@ def parse_config(text: str, path: str = "newsmon.toml") -> Config:
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         line = m.group(1) if m else "0"
+        raise ConfigError([f"{path}:{line}: not valid TOML: {exc}"]) from exc
+    except ValueError as exc:  # an integer of thousands of digits: Python's own limit
+        digits = re.search(r"[0-9]{4000,}", text)
+        line = text.count("\n", 0, digits.start()) + 1 if digits else 0
         raise ConfigError([f"{path}:{line}: not valid TOML: {exc}"]) from exc
     c = _Checker(path, _LineIndex(text))
     c.unknown((), raw, _TOP_KEYS)
@@ -510,9 +717,7 @@ def parse_config(text: str, path: str = "newsmon.toml") -> Config:
         c.error(("topics",), "expected an array of tables ([[topics]])")
         topics = []
     else:
-        for i, t in enumerate(topics):
-            if not isinstance(t.get("name"), str) or not t["name"].strip():
-                c.error(("topics", i), "missing 'name'")
+        _check_topics(c, topics)
     alerts = _check_alerts(c, raw.get("alerts", {}))
     if c.messages:
         raise ConfigError(sorted(c.messages, key=_line_number))
@@ -536,12 +741,14 @@ def _check_alerts(c: _Checker, raw: Any) -> dict[str, Any]:
         for u in bad:
             c.error(("alerts", "urls"), f"{u!r} is not a notification URL (scheme://...)", u)
         out["urls"] = [u for u in urls or [] if "://" in u]
-    for key in allowed - {"urls"}:
+    for key in sorted(allowed - {"urls"}):
         if key in raw:
             if isinstance(getattr(defaults, key), int):
-                value = c.integer(("alerts", key), raw[key], minimum=1)
+                low, high = ALERT_RANGES.get(key, _ALERT_FALLBACK_INT)
+                value = c.integer(("alerts", key), raw[key], minimum=int(low), maximum=int(high))
             else:
-                value = c.number(("alerts", key), raw[key])
+                low, high = ALERT_RANGES.get(key, _ALERT_FALLBACK_NUMBER)
+                value = c.number(("alerts", key), raw[key], minimum=low, maximum=high)
             if value is not None:
                 out[key] = value
     return out

@@ -29,21 +29,22 @@ def url_problem(url: object, *, max_length: int = MAX_URL_LENGTH) -> str | None:
     if not url:
         return "empty URL"
     if len(url) > max_length:
-        return f"URL of {len(url):,} characters (limit {max_length:,})"
+        return f"longer than {max_length} characters ({len(url)})"
     if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
-        return "URL contains white space or control characters"
+        return "contains whitespace or a control character"
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        return f"malformed URL ({exc})"
+        return f"not a valid URL ({exc})"
     if parts.scheme.lower() not in ("http", "https"):
         return f"not an http(s) URL (scheme {parts.scheme or 'missing'!r})"
     try:
         port = parts.port
-    except ValueError as exc:
-        return f"invalid port ({exc})"
+    except ValueError:
+        port = -1
     if port is not None and not 1 <= port <= 65535:
-        return f"invalid port {port}"
+        raw = parts.netloc.rpartition(":")[2][:20]
+        return f"port {raw!r} is not a number between 1 and 65535"
     host = parts.hostname
     if not host:
         return "URL without a host name"
@@ -55,7 +56,7 @@ def _host_problem(host: str) -> str | None:
         try:
             ipaddress.IPv6Address(host.split("%", 1)[0])
         except ValueError:
-            return f"invalid IPv6 address {host!r}"
+            return f"not a valid URL (invalid IPv6 address {host!r})"
         return None
     name = host[:-1] if host.endswith(".") else host
     if len(name) > _MAX_HOST_LENGTH:
