@@ -53,6 +53,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from flows import ingest
+    from flows.prefect_api import temporary_api
 
     progress = Progress(
         TextColumn("ingest"),
@@ -65,14 +66,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         bar = progress.add_task("files", total=None)
         ingest.progress_hook = lambda done, total: progress.update(bar, completed=done, total=total)
         try:
-            result = asyncio.run(
-                ingest.ingest_files(
-                    paths=[str(p) for p in args.paths],
-                    db=args.db,
-                    source=args.source,
-                    config=args.config if Path(args.config).exists() else None,
+            with temporary_api():
+                result = asyncio.run(
+                    ingest.ingest_files(
+                        paths=[str(p) for p in args.paths],
+                        db=args.db,
+                        source=args.source,
+                        config=args.config if Path(args.config).exists() else None,
+                    )
                 )
-            )
         finally:
             ingest.progress_hook = None
     print(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,10 +69,12 @@ class IngestSummary:
 
 @task(name="append-batch", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def append_task(db_path: str, records: list[Article], run_id: str) -> store.BatchResult:
-    """One transaction per batch; retried because a busy store is a passing condition."""
+    """One transaction per batch; retried because a busy store is a passing condition.
+
+    The user named these files: a page is stored whatever type the extractor guesses."""
     db = store.open_db(db_path)
     try:
-        return store.append_batch(db, records, run_id=run_id)
+        return store.append_batch(db, records, run_id=run_id, articles_only=False)
     finally:
         db.close()
 
@@ -138,18 +140,18 @@ async def ingest_files(
             _record(database, summary, p, source)
         batch: list[Article] = []
         for done, path in enumerate(files, start=1):
-            try:
-                for item, art in read_records(path, source=source):
-                    summary.records += 1
-                    if not art.ok:
-                        _record(database, summary, Problem(item, "parse", art.error or ""), source)
-                        continue
-                    batch.append(art)
-                    if len(batch) >= BATCH_SIZE:
-                        append(batch)
-                        batch = []
-            except (ValueError, OSError, UnicodeError) as exc:
-                _record(database, summary, Problem(str(path), "read", str(exc)), source)
+            for item, art in _records_of(path, source):
+                if isinstance(art, Problem):
+                    _record(database, summary, art, source)
+                    continue
+                summary.records += 1
+                if not art.ok:
+                    _record(database, summary, Problem(item, "parse", art.error or ""), source)
+                    continue
+                batch.append(art)
+                if len(batch) >= BATCH_SIZE:
+                    append(batch)
+                    batch = []
             if progress_hook:
                 progress_hook(done, len(files))
         if batch:
@@ -180,6 +182,30 @@ async def ingest_files(
     result = summary.as_dict()
     result["error_list"] = [p.__dict__ for p in summary.errors]
     return result
+
+
+def _records_of(path: Path, source: str | None) -> Iterator[tuple[str, Article | Problem]]:
+    """The records of one file; whatever reading it raises ends it as one Problem.
+
+    Only the reading is guarded: an error of the store (appending a batch) is not a
+    problem of this file and still fails the run.
+    """
+    records = read_records(path, source=source)
+    try:
+        while True:
+            try:
+                item, art = next(records)
+            except StopIteration:
+                return
+            except (ValueError, OSError, UnicodeError) as exc:
+                yield str(path), Problem(str(path), "read", str(exc))
+                return
+            except Exception as exc:  # noqa: BLE001 - one file never stops the others
+                yield str(path), Problem(str(path), "read", f"{type(exc).__name__}: {exc}"[:300])
+                return
+            yield item, art
+    finally:
+        records.close()
 
 
 def _apply(summary: IngestSummary, result: store.BatchResult) -> None:

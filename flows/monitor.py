@@ -39,7 +39,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 import store
 import store.runs
 from flows.alerts import check_and_alert
-from flows.config import Config, Source, load_config
+from flows.config import Config, Settings, Source, load_config
 from flows.fetch import CachedRobots, Fetcher, FetchPolicy, FetchResult, Validators, host_of
 from parsers import feeds
 from parsers.record import Article
@@ -713,27 +713,31 @@ def store_batch(
                 result = _store_pages(db, run_id, keep, topics)
                 fetchstate.settle(db, settled + [(p.item.key, "done", None) for p, _ in keep])
             return result, failures, skipped
-        except Exception:  # noqa: BLE001 - fall back to one record at a time
-            if len(keep) <= 1 and not settled:
-                raise
+        except Exception as exc:  # noqa: BLE001 - is it one record, or the store?
+            batch_error = exc
         result = store.BatchResult()
-        with writing(db):
-            fetchstate.settle(db, settled)
+        refused: list[tuple[Fetched, str]] = []
         for page, art in keep:
             try:
                 with writing(db):
                     one = _store_pages(db, run_id, [(page, art)], topics)
                     fetchstate.settle(db, [(page.item.key, "done", None)])
-            except Exception as exc:  # noqa: BLE001 - this record only
-                message = f"store failed: {type(exc).__name__}: {exc}"[:500]
-                failures.append((page.item.url, message))
-                with writing(db):
-                    fetchstate.settle(db, [(page.item.key, "failed", message)])
+            except Exception as exc:  # noqa: BLE001 - this record only, if others go in
+                refused.append((page, f"store failed: {type(exc).__name__}: {exc}"[:500]))
                 continue
             result.new_ids += one.new_ids
             result.sightings += one.sightings
             result.revisions += one.revisions
             result.rejected += one.rejected
+        if keep and len(refused) == len(keep):
+            # Not one record could be stored: the store failed, not the records. Nothing
+            # is settled, so the next run fetches the batch again; the source fails now.
+            raise batch_error
+        with writing(db):
+            # A record the store refused while its neighbours went in: retried by later
+            # runs, given up after fetchstate.MAX_ATTEMPTS, never stalling the source.
+            fetchstate.settle(db, settled + [(p.item.key, "retry", m) for p, m in refused])
+        failures += [(p.item.url, m) for p, m in refused]
         return result, failures, skipped
     finally:
         db.close()
@@ -834,7 +838,11 @@ def ingest_source_files(ctx: RunContext, src: Source, report: SourceReport) -> N
         batch: list[Article] = []
         seen_rows = []
         for path, uri in uris.items():
-            st = path.stat()
+            try:
+                st = path.stat()
+            except OSError as exc:  # gone or unreadable since it was listed
+                ctx.problem(db, report, str(path), "read", str(exc))
+                continue
             stamp = f"{st.st_size}-{st.st_mtime_ns}"
             old = states.get(uri)
             if old is not None and old.etag == stamp and old.last_status == 200:
@@ -859,7 +867,11 @@ def ingest_source_files(ctx: RunContext, src: Source, report: SourceReport) -> N
             )
         for i in range(0, len(batch), ctx.settings.batch_size):
             result = append_and_tag(
-                db, batch[i : i + ctx.settings.batch_size], ctx.run_id, ctx.topics
+                db,
+                batch[i : i + ctx.settings.batch_size],
+                ctx.run_id,
+                ctx.topics,
+                articles_only=False,  # files the user named
             )
             report.new += result.new
             report.duplicates += result.duplicates
@@ -1098,16 +1110,8 @@ async def monitor_news(
             )
         selected = [s for s in cfg.sources if s.name in sources]
     db_path = db or os.environ.get("NEWSMON_DB") or cfg.settings.db
-    lock = RunLock(db_path, flow="monitor-news", wait=_setting(cfg, "run_lock_wait", 10.0))
-    await lock.acquire_async()
-    try:
+    async with RunLock(db_path, flow="monitor-news", wait=cfg.settings.run_lock_wait) as lock:
         return await _monitor(cfg, selected, db_path, honor_backoff, lock)
-    finally:
-        lock.release()
-
-
-def _setting(cfg: Config | None, name: str, default: float) -> float:
-    return float(getattr(cfg.settings, name, default)) if cfg is not None else default
 
 
 async def _monitor(
@@ -1127,7 +1131,7 @@ async def _monitor(
     started = time.monotonic()
     reports: list[SourceReport] = []
     status = "failed"
-    time_limit = _setting(cfg, "run_time_limit", 3300.0)
+    time_limit = cfg.settings.run_time_limit
     fetcher = Fetcher(
         FetchPolicy.from_settings(cfg.settings),
         robots_cache=_load_robots(database),
@@ -1223,12 +1227,9 @@ async def reparse_archive(
     """
     cfg = load_config(config) if config else None
     topics = load_topics(cfg.topics) if cfg else []
-    lock = RunLock(db, flow="reparse-archive", wait=_setting(cfg, "run_lock_wait", 10.0))
-    await lock.acquire_async()
-    try:
+    wait = cfg.settings.run_lock_wait if cfg else Settings().run_lock_wait
+    async with RunLock(db, flow="reparse-archive", wait=wait) as lock:
         return await _reparse(db, source, batch_size, topics, lock)
-    finally:
-        lock.release()
 
 
 async def _reparse(

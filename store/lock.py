@@ -49,7 +49,7 @@ def lock_path(db_path: str | os.PathLike[str]) -> Path:
 
 
 class RunLock:
-    """``with RunLock(db, flow="monitor-news", wait=10):`` or ``await lock.acquire_async()``."""
+    """``with RunLock(db, flow="monitor-news", wait=10):``, or ``async with`` in a flow."""
 
     def __init__(self, db_path: str | os.PathLike[str], *, flow: str, wait: float = 10.0) -> None:
         self.db_path = os.fspath(db_path)
@@ -128,6 +128,13 @@ class RunLock:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    async def __aenter__(self) -> RunLock:
+        await self.acquire_async()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
         self.release()
 
     # ------------------------------------------------------------------ who holds it

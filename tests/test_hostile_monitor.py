@@ -121,10 +121,11 @@ def test_store_failure_of_one_record_keeps_the_batch(prefect_server, site, tmp_p
     result = run_monitor(config(tmp_path / "newsmon.toml", site, db=db_path))
     db = sqlite_utils.Database(db_path)
     assert db["articles"].count == 4
-    assert db.execute("SELECT status FROM frontier WHERE url LIKE '%/3.html'").fetchone() == (
-        "failed",
-    )
+    row = db.execute("SELECT status, attempts, last_error FROM frontier WHERE url LIKE '%/3.html'")
+    status, attempts, error = row.fetchone()
+    assert (status, attempts) == ("pending", 1) and "refuses this record" in error
     assert result["sources"][0]["errors"] == 1
+    assert result["sources"][0]["status"] == "ok"
 
 
 def test_feed_item_that_looks_like_a_listing_is_stored(prefect_server, site, tmp_path):
