@@ -729,7 +729,11 @@ class Fetcher:
                 if validators.last_modified:
                     headers["If-Modified-Since"] = validators.last_modified
                 result.conditional = bool(headers)
-            await self._attempts(current, headers, result, max_bytes, truncate_ok)
+            try:
+                await self._attempts(current, headers, result, max_bytes, truncate_ok)
+            except DeadlineReached as exc:
+                # No wait (host slot, spacing, backoff, Retry-After) goes past the deadline.
+                return _fail(result, "deadline", str(exc))
             if result.status in REDIRECT_CODES and result.error is None:
                 location = result.headers.get("location")
                 if not location:
@@ -784,22 +788,8 @@ class Fetcher:
     ) -> None:
         """Send one request with retries; fills ``result`` (status, headers, body, error).
 
-        No wait (host slot, spacing, backoff, Retry-After) goes past :attr:`deadline`:
-        the result is then ``error="deadline"``."""
-        try:
-            await self._attempts_until_deadline(url, headers, result, max_bytes, truncate_ok)
-        except DeadlineReached as exc:
-            result.error, result.message = "deadline", str(exc)
-            result.body = b""
-
-    async def _attempts_until_deadline(
-        self,
-        url: str,
-        headers: dict[str, str],
-        result: FetchResult,
-        max_bytes: int | None,
-        truncate_ok: bool,
-    ) -> None:
+        Raises :class:`DeadlineReached` rather than wait (host slot, spacing, backoff,
+        Retry-After) past :attr:`deadline`."""
         p = self.policy
         host = host_of(url)
         gate = self.gate(host)

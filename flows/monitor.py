@@ -94,6 +94,9 @@ def url_key(url: str) -> str:
     return canonicalize_url(url) or feeds.normalize_url(url)
 
 
+_BAD_KEY = "invalid:"
+
+
 def candidate_key(url: str) -> str:
     """:func:`url_key` for a fetchable URL, :func:`bad_url_key` for any other string."""
     if url_problem(url) is None:
@@ -106,7 +109,7 @@ def candidate_key(url: str) -> str:
 
 def bad_url_key(url: str) -> str:
     """The frontier key of a URL that cannot be fetched: stable, short, never a URL."""
-    return "invalid:" + hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return _BAD_KEY + hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 # --------------------------------------------------------------------------- reports
@@ -467,14 +470,11 @@ def queue_new(
     keyed: dict[str, feeds.Candidate] = {}
     bad: dict[str, tuple[feeds.Candidate, str]] = {}
     for c in candidates:
-        problem = url_problem(c.url)
-        if problem is None:
-            try:
-                keyed.setdefault(url_key(c.url), c)
-                continue
-            except ValueError as exc:  # the URL parser disagreed with url_problem
-                problem = f"malformed URL ({exc})"
-        bad.setdefault(bad_url_key(str(c.url)), (c, problem))
+        key = candidate_key(c.url)
+        if key.startswith(_BAD_KEY):
+            bad.setdefault(key, (c, url_problem(c.url) or "not a valid URL"))
+        else:
+            keyed.setdefault(key, c)
     if bad:
         _settle_bad_urls(ctx, db, src, report, bad)
     queued = fetchstate.frontier_keys(db, keyed)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -12,8 +11,9 @@ import sqlite_utils
 
 from parsers.record import CONTENT_FIELDS, Article
 from store.db import writing
-from store.dedup import Deduper, Match, content_hash
+from store.dedup import Deduper, Match
 from store.revisions import Revision, record_revision
+from store.rows import to_row
 
 #: Columns written for each appended record: its content fields, then bookkeeping.
 ARTICLE_COLUMNS = (
@@ -57,69 +57,6 @@ class BatchResult:
     @property
     def duplicates(self) -> int:
         return len(self.sightings)
-
-
-_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}){0,2}$")
-
-
-def valid_time(value: Any) -> str | None:
-    """``value`` when it is an ISO 8601 date or date-time a reader can sort by, else None.
-
-    The store is the last gate: whatever a parser or an input file let through
-    ("NaN", "1e308", 10,000-year dates), only real times are stored as times.
-    """
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if not text or len(text) > 40:
-        return None
-    if _PARTIAL_DATE.match(text):
-        year = int(text[:4])
-        parts = [int(p) for p in text.split("-")[1:]]
-        if not 1 <= year <= 9999:
-            return None
-        try:
-            datetime(year, parts[0] if parts else 1, parts[1] if len(parts) > 1 else 1)
-        except ValueError:
-            return None
-        return text
-    try:
-        datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return text
-
-
-def to_row(article: Article, *, run_id: str | None, now: str) -> dict[str, Any]:
-    """The articles-table row for a record (JSON for lists and provenance)."""
-    text = article.text or ""
-    for name in ("published_at", "modified_at"):
-        value = getattr(article, name)
-        if value is not None and valid_time(value) is None:
-            setattr(article, name, None)
-            article.provenance.pop(name, None)
-            article.warnings.append(f"{name} {str(value)[:60]!r} is not a date: dropped")
-    return {
-        "url": article.url,
-        "canonical_url": article.canonical_url,
-        "source": article.source,
-        "title": article.title,
-        "author": article.author,
-        "published_at": article.published_at,
-        "modified_at": article.modified_at,
-        "section": article.section,
-        "language": article.language,
-        "text": text,
-        "tags": json.dumps(article.tags, ensure_ascii=False),
-        "provenance": json.dumps(article.provenance, ensure_ascii=False),
-        "page_type": article.page_type,
-        "truncated": int(bool(article.truncated)),
-        "content_hash": content_hash(text),
-        "word_count": len(text.split()),
-        "first_seen_at": now,
-        "run_id": run_id,
-        "warnings": json.dumps(article.warnings, ensure_ascii=False) if article.warnings else None,
-    }
 
 
 def make_deduper(db: sqlite_utils.Database) -> Deduper:

@@ -11,13 +11,12 @@ silently replacing what was published first.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
-from store.dedup import DEFAULT_PARAMS, Match, Params, TextSig, compare, normalise_text
+from store.similarity import Match
 
 
 @dataclass
@@ -27,36 +26,6 @@ class Revision:
     url: str | None
     similarity: float
     title_changed: bool
-
-
-def diff_summary(
-    old_title: str | None,
-    old_text: str,
-    new_title: str | None,
-    new_text: str,
-    params: Params = DEFAULT_PARAMS,
-) -> dict[str, Any]:
-    """What changed between two versions, in terms a reader checks first."""
-    a, b = TextSig(old_text or "", params), TextSig(new_text or "", params)
-    old_words, new_words = Counter(a.tokens), Counter(b.tokens)
-    added, removed = new_words - old_words, old_words - new_words
-    cmp = compare(a, b)
-    title_changed = normalise_text(old_title or "") != normalise_text(new_title or "")
-    out: dict[str, Any] = {
-        "title_changed": title_changed,
-        "text_changed": old_words != new_words
-        or normalise_text(old_text) != normalise_text(new_text),
-        "words_added": sum(added.values()),
-        "words_removed": sum(removed.values()),
-        "similarity": round(cmp.jaccard, 4),
-        "containment": round(cmp.containment, 4),
-        "sample_added": [w for w, _ in added.most_common(8)],
-        "sample_removed": [w for w, _ in removed.most_common(8)],
-    }
-    if title_changed:
-        out["old_title"] = old_title
-        out["new_title"] = new_title
-    return out
 
 
 def record_revision(
