@@ -180,10 +180,10 @@ def _run_locked(
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:
-    db_path = args.db
-    if db_path is None:
-        cfg = _load(args.config) if Path(args.config).exists() else None
-        db_path = cfg.settings.db if cfg is not None else DEFAULT_DB
+    cfg = _load(args.config) if Path(args.config).exists() else None
+    if cfg is None and Path(args.config).exists():
+        return EXIT_FAILED  # its problems are printed
+    db_path = args.db or (cfg.settings.db if cfg is not None else DEFAULT_DB)
     if not Path(db_path).exists():
         _err(f"no store at {db_path}")
         return EXIT_FAILED
@@ -191,10 +191,12 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     _offline_prefect_defaults()
     from flows import monitor
+    from flows.config import Settings
     from flows.prefect_api import temporary_api
     from store.lock import RunLock, RunLocked
 
-    lock = RunLock(db_path, flow="reparse-archive", wait=0.0)
+    wait = cfg.settings.run_lock_wait if cfg is not None else Settings().run_lock_wait
+    lock = RunLock(db_path, flow="reparse-archive", wait=wait)
     try:
         lock.acquire()
         with temporary_api():
