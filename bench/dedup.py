@@ -52,7 +52,7 @@ import store  # noqa: E402
 import store.append as store_append  # noqa: E402
 from parsers.record import Article  # noqa: E402
 from parsers.text import parse_text_export  # noqa: E402
-from store import dedup  # noqa: E402
+from store import dedup, explain  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
@@ -787,16 +787,11 @@ def time_append(pool: list[str], sizes: list[int], rng: random.Random, params) -
     lsh = MinHashLSH(threshold=params.near_jaccard, num_perm=params.num_perm)
     ds_spent = 0.0
     orig_make = store_append.make_deduper
-    store_append.make_deduper = lambda db: (
-        store.append.migrate_dedup(db) if not db["dedup_signatures"].exists() else None,
-        TimedDeduper(db, params),
-    )[1]
+    store_append.make_deduper = lambda db: TimedDeduper(db, params)
     outcome = Counter()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             db = store.open_db(Path(tmp) / "speed.db")
-            with store.db.writing(db):
-                dedup.migrate(db)
             batch: list[tuple[str, Article]] = []
             t_all = 0.0
             done = 0
@@ -1019,9 +1014,6 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         def make(db):
-            if not db["dedup_signatures"].exists():
-                with store.db.writing(db):
-                    dedup.migrate(db)
             return dedup.Deduper(db, params)
 
         store_append.make_deduper = make
@@ -1080,7 +1072,7 @@ def _show(db, lab: Labelled, case: str) -> None:
             p = deduper.prepare(_row(q.article))
             print(
                 json.dumps(
-                    dedup.explain(db, q.expect.url, nearest=3).get("nearest"), ensure_ascii=False
+                    explain.explain(db, q.expect.url, nearest=3).get("nearest"), ensure_ascii=False
                 )[:800]
                 if q.expect
                 else ""

@@ -15,13 +15,12 @@ Flow names are unchanged, so the deployments are still ``monitor-news/monitor-ne
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import os
 from typing import Any
 
 from flows.ingest import ingest_files
 from flows.monitor import monitor_news as _monitor_news
+from flows.reparse import reparse_archive
 
 RUN_RETRIES = int(os.environ.get("NEWSMON_RUN_RETRIES", "1"))
 RUN_RETRY_DELAY = float(os.environ.get("NEWSMON_RUN_RETRY_DELAY", "300"))
@@ -33,33 +32,12 @@ monitor_news = _monitor_news.with_options(
     timeout_seconds=RUN_TIMEOUT,
 )
 
-
-def _find_reparse() -> Any:
-    """The reparse flow, wherever it lives (now flows/monitor.py: ``reparse-archive``)."""
-    from prefect import Flow
-
-    for module_name in ("flows.reparse", "flows.monitor"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        for value in vars(module).values():
-            if isinstance(value, Flow) and value.name in ("reparse", "reparse-archive"):
-                return value
-    return None
-
-
-reparse = _find_reparse()
-if reparse is not None:
-    reparse = reparse.with_options(timeout_seconds=RUN_TIMEOUT * 4)
+reparse = reparse_archive.with_options(timeout_seconds=RUN_TIMEOUT * 4)
 
 
 def reparse_parameters(config: str, db: str) -> dict[str, Any]:
-    """Default parameters for the reparse deployment: whichever of config/db it takes."""
-    if reparse is None:
-        return {}
-    names = inspect.signature(reparse.fn).parameters
-    return {k: v for k, v in (("config", config), ("db", db)) if k in names}
+    """Default parameters for the reparse deployment."""
+    return {"config": config, "db": db}
 
 
 __all__ = ["ingest_files", "monitor_news", "reparse", "reparse_parameters"]

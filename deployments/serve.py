@@ -16,8 +16,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from deployments.render import REPO
 
 #: Relative to the checkout (serve works from there).
@@ -63,6 +61,8 @@ def check_server(url: str | None = None, *, timeout: float = 5.0) -> str:
     )
     if not url:
         raise ServerUnavailable(f"newsmon serve needs a Prefect server and PREFECT_API_URL: {how}")
+    import httpx  # here, not at the top: the CLI imports this module for its help text
+
     try:
         response = httpx.get(f"{url.rstrip('/')}/health", timeout=timeout)
         response.raise_for_status()
@@ -111,17 +111,16 @@ def build_deployments(config: str | os.PathLike = "newsmon.toml") -> list[Any]:
             description="Ingest local files (text exports, HTML, JSON Lines); pass `paths`.",
         ),
     ]
-    if entrypoints.reparse is not None:
-        deployments.append(
-            RunnerDeployment.from_entrypoint(
-                f"{ENTRYPOINTS}:reparse",
-                name="reparse",
-                parameters=entrypoints.reparse_parameters(str(path), str(db)),
-                tags=["newsmon"],
-                concurrency_limit=one_at_a_time,
-                description="Re-extract archived pages with the current parsers.",
-            )
+    deployments.append(
+        RunnerDeployment.from_entrypoint(
+            f"{ENTRYPOINTS}:reparse",
+            name="reparse",
+            parameters=entrypoints.reparse_parameters(str(path), str(db)),
+            tags=["newsmon"],
+            concurrency_limit=one_at_a_time,
+            description="Re-extract archived pages with the current parsers.",
         )
+    )
     return deployments
 
 

@@ -7,27 +7,28 @@ so a recurrence is sent again. Notifications go through Apprise, so any of its U
 (``mailto://``, ``ntfy://``, ``tgram://``, ``slack://``, ``json://`` to your own endpoint...).
 
 Where the URLs come from, in order (all are used):
-- the configuration's ``[alerts] urls = [...]`` (or ``[settings] alert_urls``) when
-  ``flows/config.py`` accepts them;
+- the configuration's ``[alerts] urls = [...]``;
 - the environment variable ``NEWSMON_ALERT_URLS`` (whitespace- or comma-separated), which
   also keeps tokens out of a configuration file that may be shared.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 import store
 from store import health
 from store.health import Alert, Thresholds
+
+if TYPE_CHECKING:
+    from flows.config import Config
 
 __all__ = ["Alert", "alert_urls", "check_and_alert", "send", "thresholds_of"]
 
@@ -36,29 +37,20 @@ log = logging.getLogger("newsmon.alerts")
 ENV_URLS = "NEWSMON_ALERT_URLS"
 
 
-def _alerts_table(config: Any) -> dict[str, Any]:
-    """The ``[alerts]`` table of a loaded config, whatever type the loader gave it."""
-    table = getattr(config, "alerts", None)
-    if table is None and isinstance(config, dict):
-        table = config.get("alerts")
-    if dataclasses.is_dataclass(table) and not isinstance(table, type):
-        table = dataclasses.asdict(table)
-    return dict(table) if isinstance(table, dict) else {}
+def _alerts_table(config: Config | None) -> dict[str, Any]:
+    """The ``[alerts]`` table of a loaded config (empty without a config)."""
+    return config.alerts if config is not None else {}
 
 
-def alert_urls(config: Any = None, environ: dict[str, str] | None = None) -> list[str]:
+def alert_urls(config: Config | None = None, environ: dict[str, str] | None = None) -> list[str]:
     """Apprise URLs from the config and ``NEWSMON_ALERT_URLS``, without duplicates."""
-    urls: list[str] = []
-    table = _alerts_table(config)
-    urls += list(table.get("urls") or ())
-    settings = getattr(config, "settings", None)
-    urls += list(getattr(settings, "alert_urls", None) or ())
+    urls: list[str] = list(_alerts_table(config).get("urls") or ())
     env = (environ if environ is not None else os.environ).get(ENV_URLS, "")
     urls += [u for u in re.split(r"[\s,]+", env) if u]
     return list(dict.fromkeys(u.strip() for u in urls if u and u.strip()))
 
 
-def thresholds_of(config: Any = None) -> Thresholds:
+def thresholds_of(config: Config | None = None) -> Thresholds:
     return Thresholds.from_mapping(_alerts_table(config))
 
 
@@ -97,22 +89,16 @@ def send(urls: Sequence[str], title: str, body: str) -> list[dict[str, Any]]:
     return results
 
 
-def _configured(config: Any) -> tuple[list[str] | None, dict[str, bool]]:
-    sources = getattr(config, "sources", None)
-    if not sources:
+def _configured(config: Config | None) -> tuple[list[str] | None, dict[str, bool]]:
+    """The enabled sources' names (None without configured sources: every source in the
+    store counts), and whether each has a site profile."""
+    if config is None or not config.sources:
         return None, {}
-    names, profiles = [], {}
-    for src in sources:
-        name = getattr(src, "name", None) or (src.get("name") if isinstance(src, dict) else None)
-        if not name or getattr(src, "enabled", True) is False:
-            continue
-        names.append(name)
-        profile = getattr(src, "profile", None)
-        profiles[name] = bool(profile)
-    return names, profiles
+    enabled = [src for src in config.sources if src.enabled]
+    return [src.name for src in enabled], {src.name: bool(src.profile) for src in enabled}
 
 
-def _load(config: Any) -> Any:
+def _load(config: Config | str | Path | None) -> Config | None:
     if isinstance(config, str | Path):
         from flows.config import load_config
 
@@ -122,7 +108,7 @@ def _load(config: Any) -> Any:
 
 def check_and_alert(
     db: str | Path | sqlite_utils.Database,
-    config: Any = None,
+    config: Config | str | Path | None = None,
     *,
     run_id: str | None = None,
     urls: Sequence[str] | None = None,
@@ -139,7 +125,6 @@ def check_and_alert(
     own = not isinstance(db, sqlite_utils.Database)
     database = store.open_db(db) if own else db
     try:
-        health.migrate(database)
         sources, profiles = _configured(cfg)
         healths = health.refresh(
             database,

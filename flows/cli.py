@@ -2,6 +2,11 @@
 
 Exit codes: 0 the command completed (per-item errors are reported and recorded,
 not fatal); 1 the store or the configuration cannot be used; 2 bad usage.
+
+:func:`build_parser` lists every subcommand: those defined here, then ``run`` and
+``reparse`` (:mod:`flows.cli_monitor`), then ``status`` and ``serve`` (:mod:`flows.cli_ops`).
+What those modules share with this one is in :mod:`flows.cli_common`; they never import
+this module.
 """
 
 from __future__ import annotations
@@ -11,38 +16,20 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-DEFAULT_DB = "data/newsmon.db"
-DEFAULT_CONFIG = "newsmon.toml"
-
-
-def _offline_prefect_defaults() -> None:
-    """Prefect must not phone home from an analyst's machine or CI."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-
-
-def _err(message: str) -> None:
-    print(f"newsmon: {message}", file=sys.stderr)
-
-
-def _check_store(db_path: str, *, writable: bool = True) -> bool:
-    """Can the command use the store? If not, say why in one line (exit status 1 follows).
-
-    ``writable`` (the default) also refuses a store that SQLite can only read.
-    """
-    import store
-
-    try:
-        store.open_db(db_path, writable=writable).close()
-    except store.StoreError as exc:
-        _err(str(exc))
-        return False
-    return True
+from flows import cli_monitor, cli_ops
+from flows.cli_common import (
+    DEFAULT_CONFIG,
+    DEFAULT_DB,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    _check_store,
+    _err,
+    _offline_prefect_defaults,
+)
 
 
 # --------------------------------------------------------------------------- ingest
@@ -218,12 +205,13 @@ def cmd_dedup(args: argparse.Namespace) -> int:
     if db is None:
         return EXIT_FAILED
     from store import dedup
+    from store.explain import explain, format_explanation
 
     if args.rebuild:
         n = dedup.rebuild(db)
         print(f"signatures rebuilt for {n} articles")
         return EXIT_OK
-    print(dedup.format_explanation(dedup.explain(db, args.explain)))
+    print(format_explanation(explain(db, args.explain)))
     return EXIT_OK
 
 
@@ -276,25 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=DEFAULT_DB)
     p.set_defaults(func=cmd_dedup)
 
-    _load_extra_commands()
-    for register in EXTRA_COMMANDS:
-        register(sub)
+    # The other modules' commands, in the order `newsmon --help` lists them.
+    cli_monitor.register(sub)  # run, reparse
+    cli_ops.register(sub)  # status, serve
     return parser
-
-
-#: Subcommands registered by other modules of flows/ (monitor, dedup, topics, ...).
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
-
-
-def _load_extra_commands() -> None:
-    """Modules of flows/ that add subcommands register themselves on import."""
-    import importlib
-
-    for module in ("flows.cli_monitor", "flows.cli_ops"):
-        try:
-            importlib.import_module(module)
-        except ImportError as exc:  # pragma: no cover - a broken install, say so
-            _err(f"commands of {module} unavailable: {exc}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

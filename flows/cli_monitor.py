@@ -1,7 +1,6 @@
 """``newsmon run`` and ``newsmon reparse``: the monitor flow and the archive re-parser.
 
-Importing this module registers both subcommands in ``flows.cli.EXTRA_COMMANDS``;
-``flows.cli`` imports it when it builds its parser.
+:func:`register` adds both to the parser; ``flows.cli.build_parser`` calls it.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flows.cli import (
+from flows.cli_common import (
     DEFAULT_CONFIG,
     DEFAULT_DB,
     EXIT_FAILED,
@@ -190,7 +189,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     if not _check_store(db_path):
         return EXIT_FAILED
     _offline_prefect_defaults()
-    from flows import monitor
+    from flows import reparse
     from flows.config import Settings
     from flows.prefect_api import temporary_api
     from store.lock import RunLock, RunLocked
@@ -201,7 +200,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         lock.acquire()
         with temporary_api():
             result = asyncio.run(
-                monitor.reparse_archive(
+                reparse.reparse_archive(
                     db=db_path,
                     source=args.source,
                     config=args.config if os.path.exists(args.config) else None,
@@ -244,21 +243,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", help="SQLite store (default: settings.db of the configuration)")
     p.add_argument("--config", default=DEFAULT_CONFIG)
     p.set_defaults(func=cmd_reparse)
-
-
-def _register() -> None:
-    from flows import cli
-
-    commands = getattr(cli, "EXTRA_COMMANDS", None)
-    if commands is not None and register not in commands:
-        commands.append(register)
-
-
-if __name__ == "__main__":
-    # `python -m flows.cli_monitor run ...` works whether or not flows/cli.py imports us.
-    import flows.cli_monitor  # noqa: F401 - registers once, under its real name
-    from flows.cli import main
-
-    sys.exit(main())
-else:
-    _register()

@@ -1,6 +1,6 @@
 """Operations subcommands: `newsmon status` (source health, alerts) and `newsmon serve`.
 
-Registered on import through ``flows.cli.EXTRA_COMMANDS``.
+:func:`register` adds them to the parser; ``flows.cli.build_parser`` calls it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from flows import cli
+from flows.cli_common import (
+    DEFAULT_CONFIG,
+    DEFAULT_DB,
+    EXIT_FAILED,
+    EXIT_OK,
+    _err,
+    _offline_prefect_defaults,
+)
 
 STATUS_COLUMNS = (
     ("source", "source"),
@@ -37,7 +44,7 @@ def _config(path: str | None) -> Any:
     try:
         return load_config(path)
     except ConfigError as exc:
-        cli._err(f"configuration not used ({exc.messages[0]})")
+        _err(f"configuration not used ({exc.messages[0]})")
         return None
 
 
@@ -64,17 +71,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     from store import fetchstate, health
 
     config = _config(args.config)
-    db_path = args.db or (config.settings.db if config else cli.DEFAULT_DB)
+    db_path = args.db or (config.settings.db if config else DEFAULT_DB)
     if not Path(db_path).exists():
-        cli._err(f"no store at {db_path}: run `newsmon run` first (or pass --db)")
-        return cli.EXIT_FAILED
+        _err(f"no store at {db_path}: run `newsmon run` first (or pass --db)")
+        return EXIT_FAILED
     try:
         db = store.open_db(db_path)
     except store.StoreError as exc:
-        cli._err(str(exc))
-        return cli.EXIT_FAILED
+        _err(str(exc))
+        return EXIT_FAILED
     try:
-        health.migrate(db)
         if args.refresh:
             sources, profiles = alerts._configured(config)
             health.refresh(
@@ -100,9 +106,9 @@ def cmd_status(args: argparse.Namespace) -> int:
                 indent=2,
             )
         )
-        return cli.EXIT_OK
+        return EXIT_OK
     _print_status(db_path, rows, open_alerts, runs, given_up)
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def _print_status(
@@ -175,25 +181,25 @@ def _print_status(
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    cli._offline_prefect_defaults()
+    _offline_prefect_defaults()
     from deployments import serve
 
     if not Path(args.config).exists():
-        cli._err(f"{args.config}: no such configuration file")
-        return cli.EXIT_FAILED
+        _err(f"{args.config}: no such configuration file")
+        return EXIT_FAILED
     try:
         serve.check_server()
     except serve.ServerUnavailable as exc:
-        cli._err(str(exc))
-        return cli.EXIT_FAILED
+        _err(str(exc))
+        return EXIT_FAILED
     from flows.config import ConfigError
 
     try:
         serve.serve(args.config, limit=args.limit)
     except ConfigError as exc:
-        cli._err(str(exc))
-        return cli.EXIT_FAILED
-    return cli.EXIT_OK
+        _err(str(exc))
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -203,7 +209,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Refresh and print each source's health, the open alerts and recent runs.",
     )
     p.add_argument("--db", help="SQLite store (default: the config's [settings] db)")
-    p.add_argument("--config", default=cli.DEFAULT_CONFIG, help="configuration (optional)")
+    p.add_argument("--config", default=DEFAULT_CONFIG, help="configuration (optional)")
     p.add_argument(
         "--no-refresh",
         dest="refresh",
@@ -222,10 +228,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=SERVE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--config", default=cli.DEFAULT_CONFIG)
+    p.add_argument("--config", default=DEFAULT_CONFIG)
     p.add_argument("--limit", type=int, default=None, help="most flow runs at once")
     p.set_defaults(func=cmd_serve)
-
-
-if register not in cli.EXTRA_COMMANDS:
-    cli.EXTRA_COMMANDS.append(register)

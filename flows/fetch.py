@@ -13,7 +13,7 @@ What it guarantees, whatever the caller asks:
 - conditional GET (ETag, Last-Modified) with a body-hash check; a host whose
   validators prove wrong is switched to plain GETs (see :attr:`Fetcher.conditional_off`);
 - responses larger than ``max_response_bytes`` are cut off while streaming, counted in
-  decoded bytes: the body is read raw and decoded here (:mod:`parsers.compression`), piece
+  decoded bytes: the body is read raw and decoded by :mod:`flows.body`, piece
   by piece, so a compression bomb (``Content-Encoding: gzip, gzip``, ``br``, ``zstd``)
   stops at the limit instead of filling memory; only the codings we decode are asked for
   (``Accept-Encoding``), more than two codings or an unknown one is a ``decoding`` error,
@@ -21,13 +21,18 @@ What it guarantees, whatever the caller asks:
 - connect, read and total timeouts;
 - no connection to loopback, private, link-local or cloud metadata addresses unless
   the configuration allows them: every resolved address is checked when the
-  connection is opened (:class:`GuardedBackend`), so neither a redirect nor a DNS
+  connection is opened (:mod:`flows.netguard`), so neither a redirect nor a DNS
   answer that changes between check and use can reach them; an IPv6 address that embeds
   an IPv4 one (IPv4-mapped or -compatible, NAT64, 6to4, Teredo) is judged by it too;
 - a run deadline (:attr:`Fetcher.deadline`, a ``time.monotonic()`` value): once it has
   passed, ``fetch()`` returns at once with ``error="deadline"``; a request in flight is
   cut at it, and no retry, backoff, Retry-After or per-host spacing wait goes past it, so
   hosts that answer slowly cannot keep a run beyond its time limit.
+
+This module ties the parts together (redirects, retries, conditional GET, what each
+failure is called); each part lives in its own module: :mod:`flows.netguard` (which
+addresses may be connected to), :mod:`flows.pacing` (per-host spacing, Retry-After, the
+deadline), :mod:`flows.robots` (robots.txt) and :mod:`flows.body` (bodies within a limit).
 
 No Prefect and no database here: the caller passes validators in and persists what
 comes out, so this module can be tested and benchmarked alone.
@@ -36,60 +41,48 @@ comes out, so this module can be tested and benchmarked alone.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import email.utils
 import hashlib
-import ipaddress
 import random
-import socket
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
 from protego import Protego
 
-from parsers.compression import (
-    ACCEPT_ENCODING,
-    BoundedDecoder,
-    DecodedTooLarge,
-    DecodeError,
-    parse_content_encoding,
+from flows.body import read_body
+from flows.netguard import AddressGuard, AddressRefused, DNSFailure, GuardedTransport
+from flows.pacing import DEADLINE_MESSAGE, DeadlineReached, HostGate, parse_retry_after
+from flows.robots import (
+    ROBOTS_MAX_BYTES,
+    ROBOTS_TTL,
+    CachedRobots,
+    crawl_delay,
+    entry_from_response,
+    parse_robots,
 )
+from parsers.compression import ACCEPT_ENCODING
 
 __all__ = [
-    "AddressGuard",
-    "CachedRobots",
     "FetchPolicy",
     "FetchResult",
     "Fetcher",
     "Validators",
     "host_of",
+    # Defined beside this module and used here; callers (the monitor, tests) import them
+    # from here too.
+    "AddressGuard",
+    "CachedRobots",
     "parse_retry_after",
 ]
 
 #: Error kinds that mean "this machine cannot reach the host" rather than "the host failed".
 NETWORK_ERRORS = frozenset({"dns", "connect", "connect_timeout", "unreachable"})
-#: Cloud metadata endpoints: never fetched, even when private addresses are allowed.
-METADATA_ADDRESSES = frozenset(
-    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
-)
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 RETRY_CODES = frozenset({429, 500, 502, 503, 504})
-#: RFC 9309: a crawler should parse at least 500 KiB of robots.txt; we read no more.
-ROBOTS_MAX_BYTES = 512 * 1024
-#: RFC 9309: robots.txt should not be cached for more than 24 hours.
-ROBOTS_TTL = 24 * 3600.0
-#: IPv6 ranges that carry an IPv4 address (judged by that address; see AddressGuard).
-NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
-NAT64_LOCAL_USE = ipaddress.ip_network("64:ff9b:1::/48")
-IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
-TEREDO = ipaddress.ip_network("2001::/32")
-DEADLINE_MESSAGE = "run time limit reached: not fetched"
 
 
 @dataclass(frozen=True)
@@ -197,18 +190,6 @@ class FetchResult:
         return self.headers.get("last-modified")
 
 
-@dataclass
-class CachedRobots:
-    """A host's robots.txt as last fetched: ``status`` 200 (body), 4xx (allow all),
-    or 5xx/0 (unreachable: disallow all until it can be read)."""
-
-    status: int
-    body: str = ""
-    fetched_at: float = 0.0
-    etag: str | None = None
-    last_modified: str | None = None
-
-
 def host_of(url: str) -> str:
     """``host[:port]`` of a URL, lower-cased: the unit of politeness."""
     parts = urlsplit(url)
@@ -221,247 +202,6 @@ def host_of(url: str) -> str:
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme.lower()}://{host_of(url)}"
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
-
-
-# --------------------------------------------------------------------------- address guard
-class AddressRefused(Exception):
-    def __init__(self, host: str, address: str, reason: str) -> None:
-        self.host, self.address, self.reason = host, address, reason
-        super().__init__(f"refused to connect to {host} ({address}: {reason} address)")
-
-
-class DNSFailure(Exception):
-    def __init__(self, host: str, detail: str) -> None:
-        self.host = host
-        super().__init__(f"DNS lookup failed for {host}: {detail}")
-
-
-def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 address stands for, if it is of a form that carries one:
-    IPv4-mapped ``::ffff:a.b.c.d``, IPv4-compatible ``::a.b.c.d`` (not ``::`` or ``::1``),
-    NAT64 ``64:ff9b::a.b.c.d`` (RFC 6052) and local-use ``64:ff9b:1::/48`` (RFC 8215; the
-    /96 form: last 32 bits), 6to4 ``2002:AABB:CCDD::/48`` and Teredo ``2001::/32`` (its
-    client address)."""
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    if ip in IPV4_COMPATIBLE:
-        return ipaddress.IPv4Address(int(ip)) if int(ip) > 1 else None
-    if ip in NAT64_WELL_KNOWN or ip in NAT64_LOCAL_USE:
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    if ip.sixtofour is not None:
-        return ip.sixtofour
-    if ip.teredo is not None:
-        return ip.teredo[1]
-    return None
-
-
-class AddressGuard:
-    """Decides which IP addresses may be connected to.
-
-    An IPv6 address that embeds an IPv4 one (:func:`embedded_ipv4`) reaches that IPv4
-    host through a translator or tunnel, so it is judged by it: ``64:ff9b::a9fe:a9fe`` is
-    the metadata address, ``64:ff9b::7f00:1`` loopback, and ``64:ff9b::808:808`` (8.8.8.8)
-    global. Local-use NAT64 (``64:ff9b:1::/48``) is a private prefix: refused as private
-    unless private addresses are allowed. Teredo must pass both checks: its client, and
-    the address itself (not global for :mod:`ipaddress`). An allow-list entry matching the
-    IPv6 address or its IPv4 address allows it; the metadata addresses never are.
-    """
-
-    def __init__(self, allow_private: bool = False, allow: Iterable[str] = ()) -> None:
-        self.allow_private = allow_private
-        self.allow = [ipaddress.ip_network(n, strict=False) for n in allow]
-
-    def refusal(self, address: str) -> str | None:
-        """Why an address is refused ("loopback", "private", ...), or None when allowed."""
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        v4 = embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
-        if v4 is None:
-            return self._judge(ip)
-        if ip in METADATA_ADDRESSES or v4 in METADATA_ADDRESSES:
-            return "cloud metadata"
-        if self._listed(ip):
-            return None
-        if ip in NAT64_LOCAL_USE:
-            if self._listed(v4):
-                return None
-            return None if self.allow_private else "private"
-        verdict = self._judge(v4)
-        if verdict is None and ip in TEREDO:
-            return self._judge(ip)
-        return verdict
-
-    def _listed(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-        return any(ip in net for net in self.allow)
-
-    def _judge(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-        """The rules for one address, without looking into it for an embedded one."""
-        if ip in METADATA_ADDRESSES:
-            return "cloud metadata"
-        if ip.is_global and not ip.is_multicast:
-            return None
-        if self._listed(ip):
-            return None
-        if ip.is_loopback:
-            kind = "loopback"
-        elif ip.is_link_local:
-            kind = "link-local"
-        elif ip.is_unspecified or ip.is_multicast or ip.is_reserved:
-            return "non-routable"
-        else:
-            kind = "private"
-        return None if self.allow_private else kind
-
-
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves host names itself, checks every address, then connects to a checked one."""
-
-    def __init__(self, guard: AddressGuard, dns_timeout: float) -> None:
-        self.guard = guard
-        self.dns_timeout = dns_timeout
-        self._inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await asyncio.wait_for(
-                loop.getaddrinfo(host, port, type=socket.SOCK_STREAM),
-                timeout=min(timeout or self.dns_timeout, self.dns_timeout),
-            )
-        except TimeoutError as exc:
-            raise DNSFailure(host, "timed out") from exc
-        except (socket.gaierror, UnicodeError) as exc:
-            raise DNSFailure(host, getattr(exc, "strerror", None) or str(exc)) from exc
-        addresses = list(dict.fromkeys(info[4][0] for info in infos))
-        if not addresses:
-            raise DNSFailure(host, "no address")
-        for address in addresses:
-            reason = self.guard.refusal(address)
-            if reason:
-                raise AddressRefused(host, address, reason)
-        last: Exception | None = None
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    address,
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last = exc
-        assert last is not None
-        raise last
-
-    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
-        raise AddressRefused("unix socket", "-", "local")
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-
-
-class _GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport, whose connection pool opens connections through the guard.
-
-    httpx offers no public hook for the network backend, so the pool it built is replaced
-    by one built the same way with :class:`GuardedBackend` (httpcore's public API). If an
-    httpx upgrade changed that attribute, tests/test_fetch.py's loopback-refusal test fails.
-    Proxies from the environment are not used (``trust_env=False``): the guard must see
-    the real destination.
-    """
-
-    def __init__(self, guard: AddressGuard, policy: FetchPolicy) -> None:
-        super().__init__(retries=0, trust_env=False)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=None,
-            max_keepalive_connections=64,
-            keepalive_expiry=15.0,
-            http1=True,
-            http2=False,
-            network_backend=GuardedBackend(guard, dns_timeout=policy.connect_timeout),
-        )
-
-
-# --------------------------------------------------------------------------- host gate
-class HostGate:
-    """Per-host concurrency and minimum spacing between request starts."""
-
-    def __init__(self, concurrency: int, interval: float) -> None:
-        self.semaphore = asyncio.Semaphore(max(1, concurrency))
-        self.interval = interval
-        self._lock = asyncio.Lock()
-        self._next = 0.0
-
-    def block_until(self, when: float) -> None:
-        """No request starts before ``when`` (monotonic): a Retry-After applies to the host."""
-        self._next = max(self._next, when)
-
-    def sent(self) -> None:
-        """The request really left now (after connecting): space the next one from here,
-        so that the server sees the interval even when connection setup was slow."""
-        self._next = max(self._next, time.monotonic() + self.interval)
-
-    @contextlib.asynccontextmanager
-    async def slot(self, deadline: float | None = None) -> AsyncIterator[None]:
-        """Wait for a free slot and the host's spacing; :class:`DeadlineReached` instead
-        of waiting past ``deadline`` (monotonic)."""
-        if deadline is None:
-            await self.semaphore.acquire()
-        else:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise DeadlineReached(DEADLINE_MESSAGE)
-            try:
-                async with asyncio.timeout(left):
-                    await self.semaphore.acquire()
-            except TimeoutError:
-                raise DeadlineReached(
-                    f"{DEADLINE_MESSAGE} (waited for a free slot on the host)"
-                ) from None
-        try:
-            async with self._lock:
-                while (wait := self._next - time.monotonic()) > 0:
-                    if deadline is not None and self._next > deadline:
-                        raise DeadlineReached(
-                            f"{DEADLINE_MESSAGE} (the host's spacing or Retry-After "
-                            f"wait of {wait:.1f} s ends after it)"
-                        )
-                    await asyncio.sleep(wait)
-                self._next = time.monotonic() + self.interval
-            yield
-        finally:
-            self.semaphore.release()
-
-
-class DeadlineReached(Exception):
-    """Internal: the run's deadline came before the next step (caught in the fetcher)."""
 
 
 @dataclass
@@ -518,7 +258,7 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         p = self.policy
         self._client = httpx.AsyncClient(
-            transport=_GuardedTransport(self.guard, p),
+            transport=GuardedTransport(self.guard, p.connect_timeout),
             timeout=httpx.Timeout(
                 connect=p.connect_timeout,
                 read=p.read_timeout,
@@ -597,26 +337,9 @@ class Fetcher:
                 max_bytes=ROBOTS_MAX_BYTES,
                 truncate_ok=True,
             )
-            if res.error == "deadline":
+            entry = entry_from_response(res, cached, now, self.policy.robots_ttl)
+            if entry is None:
                 return res  # not an answer of the host: nothing to cache
-            if res.error == "not_modified" and cached is not None:
-                entry = CachedRobots(200, cached.body, now, cached.etag, cached.last_modified)
-            elif res.error in ("address_refused", "bad_url") or res.network_error:
-                return res
-            elif res.status == 200 and res.error in (None, "too_large"):
-                entry = CachedRobots(
-                    200,
-                    res.body.decode("utf-8", errors="replace"),
-                    now,
-                    res.etag,
-                    res.last_modified,
-                )
-            elif res.status is not None and 400 <= res.status < 500 and res.status != 429:
-                entry = CachedRobots(res.status, "", now)
-            else:
-                # 5xx, 429, timeouts: "unreachable" (RFC 9309 2.3.1.4): assume complete
-                # disallow, and ask again on the next run rather than tomorrow.
-                entry = CachedRobots(res.status or 0, "", now - self.policy.robots_ttl)
             self.robots_cache[origin] = entry
             self.robots_updated.add(origin)
             self._robots_parsed.pop(origin, None)
@@ -658,10 +381,7 @@ class Fetcher:
     # ------------------------------------------------------------------ internals
     def _parsed(self, origin: str, entry: CachedRobots) -> Protego | None:
         if origin not in self._robots_parsed:
-            try:
-                self._robots_parsed[origin] = Protego.parse(entry.body)
-            except Exception:  # noqa: BLE001 - an unparseable robots.txt allows everything
-                self._robots_parsed[origin] = None
+            self._robots_parsed[origin] = parse_robots(entry.body)
         return self._robots_parsed[origin]
 
     def _apply_robots(self, origin: str, entry: CachedRobots) -> None:
@@ -671,11 +391,7 @@ class Fetcher:
         parsed = self._parsed(origin, entry)
         if parsed is None:
             return
-        agent = self.policy.robots_agent
-        delay = parsed.crawl_delay(agent) or 0.0
-        rate = parsed.request_rate(agent)
-        if rate and rate.requests:
-            delay = max(delay, rate.seconds / rate.requests)
+        delay = crawl_delay(parsed, self.policy.robots_agent)
         gate = self.gate(origin.split("://", 1)[1])
         gate.interval = max(self.policy.per_host_interval, min(delay, self.policy.max_crawl_delay))
 
@@ -904,7 +620,10 @@ class Fetcher:
                             f"limit {limit:,}: not downloaded"
                         )
                     elif resp.status_code not in REDIRECT_CODES and resp.status_code != 304:
-                        await _read_body(resp, result, limit, truncate_ok)
+                        body = await read_body(resp, limit, truncate_ok)
+                        result.body = body.data
+                        if body.error:
+                            result.error, result.message = body.error, body.message
         except AddressRefused as exc:
             result.error, result.message = "address_refused", str(exc)
         except DNSFailure as exc:
@@ -939,67 +658,6 @@ class Fetcher:
         except httpx.HTTPError as exc:
             result.error, result.message = "http_error", f"{type(exc).__name__}: {exc}"
         record.status, record.error = result.status, result.error
-
-
-def _wire_limit(limit: int) -> int:
-    """Most raw (still encoded) bytes read for a body of at most ``limit`` decoded bytes:
-    compression never makes honest data much larger, so more means input that decodes
-    to little (padding, empty blocks) and only costs time."""
-    return limit + limit // 8 + 64 * 1024
-
-
-async def _read_body(
-    resp: httpx.Response, result: FetchResult, limit: int, truncate_ok: bool
-) -> None:
-    """Read the raw body and decode it here, so that the limit holds on decoded bytes.
-
-    httpx would decode each network chunk whole before we could count it (a 33 KB
-    ``gzip, gzip`` body decodes to 20 GB); :class:`BoundedDecoder` stops at ``limit``.
-    Over the limit: ``too_large`` with the first ``limit`` bytes, or, with
-    ``truncate_ok`` (robots.txt), those bytes and no error. A coding we do not decode,
-    or corrupt data: ``decoding``, no body.
-    """
-    try:
-        decoder = BoundedDecoder(
-            parse_content_encoding(resp.headers.get("content-encoding")), limit
-        )
-    except DecodeError as exc:
-        result.error, result.message = "decoding", f"cannot decode the response body ({exc})"
-        return
-    coded = ", ".join(decoder.codings)
-    max_wire = _wire_limit(limit)
-    body = bytearray()
-    wire = 0
-    try:
-        async for raw in resp.aiter_raw():
-            wire += len(raw)
-            body += decoder.feed(raw)
-            if wire > max_wire:
-                if not truncate_ok:
-                    result.error = "too_large"
-                    result.message = (
-                        f"response of more than {max_wire:,} bytes on the wire ({coded}) "
-                        f"for at most {limit:,} decoded bytes: cut off"
-                    )
-                break
-        else:
-            body += decoder.finish()
-    except DecodedTooLarge as exc:
-        body += exc.partial
-        if not truncate_ok:
-            result.error = "too_large"
-            if exc.intermediate:
-                result.message = f"response too large after decoding ({coded}): {exc}; cut off"
-            elif coded:
-                result.message = (
-                    f"response larger than {limit:,} bytes after decoding ({coded}): cut off"
-                )
-            else:
-                result.message = f"response larger than {limit:,} bytes: cut off"
-    except DecodeError as exc:
-        result.error, result.message = "decoding", f"cannot decode the response body ({exc})"
-        return
-    result.body = bytes(body)
 
 
 def _fail(result: FetchResult, error: str, message: str) -> FetchResult:

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["temporary_api"]
+__all__ = ["flow_run_id", "temporary_api"]
 
 # Run by ``python -c``: wait for EOF on stdin (our parent died or let go), then stop
 # the server if it is still the process we were given (same command line).
@@ -91,3 +91,13 @@ def temporary_api() -> Iterator[str | None]:
             watchdog.wait(timeout=10)
         except subprocess.TimeoutExpired:
             watchdog.kill()
+
+
+def flow_run_id() -> str | None:
+    """The id of the Prefect flow run we are in (also the id of its ``runs`` row), if any."""
+    from prefect.context import get_run_context
+
+    try:
+        return str(get_run_context().flow_run.id)
+    except Exception:  # noqa: BLE001 - outside a flow run
+        return None

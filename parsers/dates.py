@@ -594,10 +594,8 @@ def _parse_dateutil(v: str, dayfirst: bool | None) -> _Parts | None:
     """Strict dateutil fallback: accepted only when year, month and day came from the string."""
     if len(v) > 80 or not re.search(r"(?<!\d)(?:19|20)\d{2}(?!\d)", v):
         return None
-    try:
-        from dateutil import parser as du
-    except ImportError:  # pragma: no cover - installed with the pipeline's dependencies
-        return None
+    from dateutil import parser as du
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -416,10 +416,8 @@ def _latin_choice(data: bytes, candidates: list[str], lang: str | None) -> str:
 
 def _detect(data: bytes, lang: str | None = None) -> str | None:
     """Statistical guess (charset-normalizer) of the codec of non-UTF-8 bytes."""
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # pragma: no cover - it is a declared dependency
-        return None
+    from charset_normalizer import from_bytes
+
     try:
         results = list(from_bytes(data[:200_000], cp_isolation=_DETECT_CODECS))
     except Exception:  # noqa: BLE001 - detection must never take the page down

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from parsers import boilerplate as bp
+from parsers.language import detect_language
 from parsers.record import Article
 
 _DATE_TOKEN_RE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})(?:\s+|$)", re.IGNORECASE)
@@ -253,9 +254,5 @@ def _apply_header(art: Article, h: _Header) -> None:
 def _detect_language(art: Article, hint: str | None) -> None:
     if hint:
         art.set("language", hint, "input")
-        return
-    try:
-        from parsers.language import detect_language
-    except ImportError:  # pragma: no cover - optional during early development
         return
     art.set("language", detect_language(art.text), "detected:text")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlite_utils
 
 from parsers.record import CONTENT_FIELDS, Article
+from store.clock import utcnow
 from store.db import writing
 from store.dedup import Deduper, Match
 from store.revisions import Revision, record_revision
@@ -27,10 +27,6 @@ ARTICLE_COLUMNS = (
     "run_id",
     "warnings",
 )
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass

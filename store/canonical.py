@@ -20,12 +20,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from tld import get_fld as _get_fld
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
-
-try:  # the public-suffix list comes with trafilatura (through courlan)
-    from tld import get_fld as _get_fld
-except ImportError:  # pragma: no cover - only without trafilatura
-    _get_fld = None
 
 #: Query parameters that say who shared a link, never which article it is.
 TRACKING_PARAMS = frozenset(
@@ -109,11 +105,7 @@ def registrable_domain(url_or_host: str) -> str:
     """``en.trend.az`` -> ``trend.az`` (public-suffix aware); the host itself for IPs."""
     text = url_or_host if "//" in url_or_host else f"http://{url_or_host}"
     host = (urlsplit(text).hostname or "").lower().rstrip(".")
-    if _get_fld is not None:
-        fld = _get_fld(f"http://{host}/", fail_silently=True)
-        if fld:
-            return fld
-    return host
+    return _get_fld(f"http://{host}/", fail_silently=True) or host
 
 
 def _clean(url: str) -> str:

@@ -5,7 +5,7 @@ Everything a polite, resumable monitor must remember lives here as rows, so that
 run killed half-way resumes where it stopped and an analyst can see why a source
 is being skipped. No network and no Prefect here.
 
-Tables (created by :func:`migrate`):
+Tables (schema v4, :func:`store.migrations.v4_fetch_state`):
 
 - ``fetch_state``: one row per fetched URL (feeds, sitemaps, listings, robots.txt,
   articles): validators (ETag, Last-Modified), body hash, last status and error.
@@ -29,6 +29,8 @@ from typing import Any
 
 import sqlite_utils
 
+from store import migrations
+from store.clock import utcnow
 from store.db import writing
 
 #: First backoff after a failed source run; doubles with each further failure.
@@ -44,10 +46,6 @@ MAX_WAIT = timedelta(days=7)
 _CHUNK = 400  # SQLite host parameters per IN (...) query, well under the limit
 
 
-def utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -55,90 +53,11 @@ def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
 
 # --------------------------------------------------------------------------- schema
 def migrate(db: sqlite_utils.Database) -> None:
-    """Create the fetch-state tables and indexes that are missing (idempotent)."""
-    db["fetch_state"].create(
-        {
-            "url": str,
-            "kind": str,
-            "source": str,
-            "etag": str,
-            "last_modified": str,
-            "body_hash": str,
-            "last_status": int,
-            "last_error": str,
-            "last_fetched_at": str,
-            "last_changed_at": str,
-            "fetches": int,
-            "cached_body": bytes,
-        },
-        pk="url",
-        if_not_exists=True,
-    )
-    db["frontier"].create(
-        {
-            "key": str,
-            "url": str,
-            "source": str,
-            "title": str,
-            "published_at": str,
-            "via": str,
-            "discovered_at": str,
-            "status": str,
-            "attempts": int,
-            "last_error": str,
-            "updated_at": str,
-            "run_id": str,
-        },
-        pk="key",
-        if_not_exists=True,
-    )
-    db["frontier"].create_index(["source", "status"], if_not_exists=True)
-    db["frontier"].create_index(["url"], if_not_exists=True)
-    db["source_state"].create(
-        {
-            "name": str,
-            "consecutive_failures": int,
-            "last_success_at": str,
-            "last_attempt_at": str,
-            "last_error": str,
-            "next_due_at": str,
-        },
-        pk="name",
-        if_not_exists=True,
-    )
-    db["host_state"].create(
-        {"host": str, "conditional_get": int, "reason": str, "updated_at": str},
-        pk="host",
-        if_not_exists=True,
-    )
-    db["raw_pages"].create(
-        {
-            "id": int,
-            "url": str,
-            "final_url": str,
-            "source": str,
-            "status": int,
-            "headers": str,
-            "body": bytes,
-            "codec": str,
-            "body_hash": str,
-            "size": int,
-            "fetched_at": str,
-            "run_id": str,
-        },
-        pk="id",
-        if_not_exists=True,
-    )
-    db["raw_pages"].create_index(["source"], if_not_exists=True)
-    db["raw_pages"].create_index(["final_url"], if_not_exists=True)
-    # Discovery asks "is this URL already stored?" for every candidate of every run.
-    for table, column in (
-        ("articles", "url"),
-        ("sightings", "url"),
-        ("sightings", "canonical_url"),
-    ):
-        if db[table].exists() and column in db[table].columns_dict:
-            db[table].create_index([column], if_not_exists=True)
+    """Create the fetch-state tables and indexes that are missing (idempotent).
+
+    They are schema v4 (:func:`store.migrations.v4_fetch_state`); ``open_db`` creates them.
+    """
+    migrations.v4_fetch_state(db)
 
 
 # --------------------------------------------------------------------------- per-URL state
@@ -207,6 +126,61 @@ def save_url_states(db: sqlite_utils.Database, rows: Iterable[dict[str, Any]]) -
                     good,
                     good,
                 ],
+            )
+
+
+# --------------------------------------------------------------------------- robots.txt
+#: A cached robots.txt: (status, body, fetched_at as epoch seconds, etag, last_modified).
+RobotsEntry = tuple[int, str, float, str | None, str | None]
+
+_ROBOTS = "/robots.txt"
+
+
+def load_robots(db: sqlite_utils.Database) -> dict[str, RobotsEntry]:
+    """Every robots.txt kept in ``fetch_state``, by origin (``https://host[:port]``).
+
+    A row without a status reads as status 0, without a body as an empty body, and
+    without a readable fetch time as fetched at epoch 0 (so it is stale at once).
+    """
+    out: dict[str, RobotsEntry] = {}
+    for url, status, body, etag, last_modified, fetched in db.execute(
+        "SELECT url, last_status, cached_body, etag, last_modified, last_fetched_at "
+        "FROM fetch_state WHERE kind = 'robots'"
+    ).fetchall():
+        try:
+            ts = datetime.fromisoformat(fetched).timestamp() if fetched else 0.0
+        except ValueError:
+            ts = 0.0
+        origin = url[: -len(_ROBOTS)]
+        out[origin] = (
+            status or 0,
+            (body or b"").decode("utf-8", "replace"),
+            ts,
+            etag,
+            last_modified,
+        )
+    return out
+
+
+def save_robots(
+    db: sqlite_utils.Database,
+    entries: Iterable[tuple[str, int, str, float, str | None, str | None]],
+) -> None:
+    """Upsert robots.txt responses: (origin, status, body, fetched_at epoch seconds, etag,
+    last_modified), one ``fetch_state`` row of kind ``robots`` per origin, in one
+    transaction."""
+    rows = list(entries)
+    with writing(db):
+        for origin, status, body, fetched_at, etag, last_modified in rows:
+            stamp = datetime.fromtimestamp(fetched_at, UTC).isoformat(timespec="seconds")
+            db.execute(
+                "INSERT INTO fetch_state (url, kind, etag, last_modified, last_status, "
+                "last_fetched_at, fetches, cached_body) VALUES (?, 'robots', ?, ?, ?, ?, 1, ?) "
+                "ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, "
+                "last_modified = excluded.last_modified, last_status = excluded.last_status, "
+                "last_fetched_at = excluded.last_fetched_at, fetches = fetch_state.fetches + 1, "
+                "cached_body = excluded.cached_body",
+                [origin + _ROBOTS, etag, last_modified, status, stamp, body.encode("utf-8")],
             )
 
 
@@ -428,13 +402,11 @@ def disable_conditional(db: sqlite_utils.Database, host: str, reason: str) -> No
 
 # --------------------------------------------------------------------------- raw archive
 def compress(body: bytes) -> tuple[bytes, str]:
-    """zstd when available (smaller and faster), zlib otherwise; the codec is stored."""
-    try:
-        import zstandard
+    """zstd (smaller and faster than zlib); the codec is stored with the body, so pages
+    archived as zlib by older versions still read."""
+    import zstandard
 
-        return zstandard.ZstdCompressor(level=10).compress(body), "zstd"
-    except ImportError:  # pragma: no cover - zstandard is a dependency
-        return zlib.compress(body, 6), "zlib"
+    return zstandard.ZstdCompressor(level=10).compress(body), "zstd"
 
 
 def decompress(blob: bytes, codec: str) -> bytes:
@@ -519,3 +491,20 @@ def iter_raw_pages(
                 body=decompress(r[6], r[7]),
                 fetched_at=r[8],
             )
+
+
+def frontier_items(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[str, FrontierItem]:
+    """What discovery said of these URLs (title, date, how found), by URL or by key."""
+    urls = list(dict.fromkeys(urls))
+    out: dict[str, FrontierItem] = {}
+    for chunk in _chunks(urls):
+        marks = ", ".join("?" for _ in chunk)
+        for row in db.execute(
+            "SELECT key, url, source, title, published_at, via, attempts FROM frontier "
+            f"WHERE url IN ({marks}) OR key IN ({marks})",
+            [*chunk, *chunk],
+        ).fetchall():
+            item = FrontierItem(*row)
+            out.setdefault(item.url, item)
+            out.setdefault(item.key, item)
+    return out

@@ -22,11 +22,12 @@ import json
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlite_utils
 
+from store import migrations
+from store.clock import utcnow
 from store.db import writing
 
 #: Flows whose runs say something about a source's health (ingest and reparse do not).
@@ -117,97 +118,13 @@ class SourceHealth:
         return row
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 # --------------------------------------------------------------------------- schema
-def _ensure(table: sqlite_utils.db.Table, columns: dict[str, type], **kwargs: Any) -> None:
-    """Create a table, or add the columns a newer newsmon expects to an existing one."""
-    if not table.exists():
-        table.create(columns, **kwargs)
-        return
-    have = table.columns_dict
-    for name, kind in columns.items():
-        if name not in have:
-            table.add_column(name, kind)
-
-
 def migrate(db: sqlite_utils.Database) -> None:
-    """Create the health and alert tables if missing, add missing columns (idempotent)."""
-    _ensure(
-        db["source_runs"],
-        {
-            "run_id": str,
-            "source": str,
-            "at": str,
-            "run_status": str,
-            "failed": int,
-            "items": int,
-            "new": int,
-            "duplicates": int,
-            "errors": int,
-            "stored": int,
-            "empty_bodies": int,
-            "short_bodies": int,
-            "profile_bodies": int,
-            "profile_titles": int,
-            "first_error": str,
-        },
-        pk=("run_id", "source"),
-    )
-    db["source_runs"].create_index(["source", "at"], if_not_exists=True)
-    _ensure(
-        db["source_health"],
-        {
-            "source": str,
-            "status": str,
-            "problems": str,
-            "conditions": str,
-            "runs": int,
-            "last_run_at": str,
-            "last_success_at": str,
-            "consecutive_failures": int,
-            "last_error": str,
-            "new_last_run": int,
-            "new_in_window": int,
-            "median_new": float,
-            "mean_new": float,
-            "usual_runs": int,
-            "zero_new_runs": int,
-            "last_new_at": str,
-            "recent_articles": int,
-            "short_share": float,
-            "usual_short_share": float,
-            "profile_share": float,
-            "usual_profile_share": float,
-            "title_profile_share": float,
-            "usual_title_profile_share": float,
-            "next_due": str,
-            "updated_at": str,
-        },
-        pk="source",
-    )
-    _ensure(
-        db["alerts"],
-        {
-            "id": int,
-            "source": str,
-            "condition": str,
-            "state": str,  # 'open' until the condition clears, then 'cleared'
-            "title": str,
-            "message": str,
-            "details": str,
-            "opened_at": str,
-            "cleared_at": str,
-            "run_id": str,
-            "sent_to": int,  # URLs that accepted the notification
-            "failed_to": int,  # URLs that did not
-            "delivery": str,  # JSON: per URL (secrets hidden) ok / error
-        },
-        pk="id",
-    )
-    db["alerts"].create_index(["source", "condition", "state"], if_not_exists=True)
+    """Create the health and alert tables if missing, add missing columns (idempotent).
+
+    They are schema v6 (:func:`store.migrations.v6_health`); ``open_db`` creates them.
+    """
+    migrations.v6_health(db)
 
 
 # --------------------------------------------------------------------------- per-run rows
@@ -355,7 +272,7 @@ def assess(
 ) -> SourceHealth:
     """Health of one source from its ``source_runs`` rows, newest first."""
     t = thresholds
-    h = SourceHealth(source=source, updated_at=now or _now())
+    h = SourceHealth(source=source, updated_at=now or utcnow())
     hist = list(history)[: t.window]
     h.runs = len(hist)
     if hist:
@@ -509,7 +426,7 @@ def refresh(
     """
     t = thresholds or Thresholds()
     migrate(db)
-    now = _now()
+    now = utcnow()
     # Enough runs for every source's window even when a run covers only some sources.
     run_ids = _runs_in_scope(db, flows, run_id, limit=max(t.window * 5, 100))
     rows: list[dict[str, Any]] = []
@@ -623,7 +540,7 @@ def plan_alerts(
 
 def record_alert(db: sqlite_utils.Database, alert: Alert, *, run_id: str | None = None) -> int:
     """Store an alert as open (before sending, so a crash never sends it twice)."""
-    alert.opened_at = alert.opened_at or _now()
+    alert.opened_at = alert.opened_at or utcnow()
     with writing(db):
         cur = db.execute(
             "INSERT INTO alerts (source, condition, state, title, message, details, opened_at, "
@@ -664,5 +581,5 @@ def clear_alerts(db: sqlite_utils.Database, ids: Sequence[int]) -> None:
     with writing(db):
         db.execute(
             f"UPDATE alerts SET state = 'cleared', cleared_at = ? WHERE id IN ({marks})",
-            [_now(), *ids],
+            [utcnow(), *ids],
         )

@@ -20,11 +20,15 @@ import json
 import os
 import socket
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RunLock", "RunLocked", "lock_path"]
+from store.clock import utcnow
+
+__all__ = ["LOCKED_FLOWS", "RunLock", "RunLocked", "lock_path"]
+
+#: Flows that take a store's run lock: at most one of them runs at a time on a store.
+LOCKED_FLOWS = ["monitor-news", "reparse-archive"]
 
 _POLL = 0.2
 #: Locks this process holds, by the real path of their lock file.
@@ -85,7 +89,7 @@ class RunLock:
             "flow": self.flow,
             "pid": os.getpid(),
             "host": socket.gethostname(),
-            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "started_at": utcnow(),
         }
         self._write()
         return True

@@ -1,6 +1,6 @@
 """The articles-table row of a record: the one place a record becomes column values.
 
-Both the writer (``store.append``) and the explainer (``store.dedup.explain``) build rows
+Both the writer (``store.append``) and the explainer (``store.explain``) build rows
 here, so a record is judged the same way when it is stored and when it is explained.
 """
 

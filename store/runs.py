@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
-from store.append import utcnow
+from store.clock import utcnow
 from store.db import writing
 
 

@@ -10,64 +10,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
 
 import sqlite_utils
 
 from parsers.topics import Topic, match_all
+from store import migrations
+from store.clock import utcnow
 
 #: Articles read and tagged per transaction: bounded memory, short write locks.
 CHUNK = 500
 
-ARTICLES_BY_TOPIC_SQL = """
-SELECT
-  t.topic AS topic,
-  a.id AS article_id,
-  a.published_at AS published_at,
-  a.source AS source,
-  a.language AS language,
-  a.section AS section,
-  a.title AS title,
-  t.snippet AS snippet,
-  t.matched_terms AS matched_terms,
-  a.url AS url,
-  a.first_seen_at AS first_seen_at
-FROM article_topics t JOIN articles a ON a.id = t.article_id
-"""
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
 
 def migrate(db: sqlite_utils.Database) -> None:
-    """Create the topic tables, indexes and view if missing (idempotent)."""
-    fks = [("article_id", "articles", "id")] if db["articles"].exists() else None
-    db["article_topics"].create(
-        {
-            "article_id": int,
-            "topic": str,
-            "matched_terms": str,
-            "snippet": str,
-            "tagged_at": str,
-        },
-        pk=("article_id", "topic"),
-        foreign_keys=fks,
-        if_not_exists=True,
-    )
-    db["article_topics"].create_index(["topic", "article_id"], if_not_exists=True)
-    db["topics"].create(
-        {"name": str, "title": str, "definition": str, "updated_at": str},
-        pk="name",
-        if_not_exists=True,
-    )
-    if db["articles"].exists() and "articles_by_topic" not in db.view_names():
-        db.create_view("articles_by_topic", ARTICLES_BY_TOPIC_SQL)
+    """Create the topic tables, indexes and view if missing (idempotent).
+
+    They are schema v5 (:func:`store.migrations.v5_topics`); ``open_db`` creates them.
+    """
+    migrations.v5_topics(db)
 
 
 def save_topics(db: sqlite_utils.Database, topics: Sequence[Topic]) -> None:
     """Record the current definitions (so Datasette can list them and their rules)."""
-    now = _now()
+    now = utcnow()
     for topic in topics:
         db.execute(
             "INSERT INTO topics (name, title, definition, updated_at) VALUES (?, ?, ?, ?) "
@@ -113,7 +77,7 @@ def tag_articles(
     for chunk in _chunks(ids, CHUNK):
         marks = ", ".join("?" for _ in chunk)
         rows = db.execute(f"SELECT id, title, text FROM articles WHERE id IN ({marks})", chunk)
-        now = _now()
+        now = utcnow()
         tags = []
         for article_id, title, text in rows.fetchall():
             for match in match_all(topics, title, text):

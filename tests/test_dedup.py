@@ -13,7 +13,7 @@ import pytest
 import store
 from parsers.record import Article
 from parsers.text import parse_text_export
-from store import dedup
+from store import dedup, explain
 from store.db import writing
 
 # Invented news texts (written for these tests).
@@ -421,34 +421,34 @@ def test_explain_a_stored_article_a_duplicate_and_an_unknown_url(db):
     )
     store.append_batch(db, [copy])
 
-    stored = dedup.explain(db, "https://en.trend.az/business/economy/4085123.html?utm_source=x")
+    stored = explain.explain(db, "https://en.trend.az/business/economy/4085123.html?utm_source=x")
     assert stored["status"] == "stored" and stored["article_id"] == r1.new_ids[0]
     assert stored["identity_key"] == "trend.az:4085123"
     assert [o["source"] for o in stored["outlets"]] == ["Trend", "Caspian Daily"]
-    text = dedup.format_explanation(stored)
+    text = explain.format_explanation(stored)
     assert f"stored as article #{r1.new_ids[0]}" in text and "Caspian Daily" in text
 
-    dup = dedup.explain(db, "https://caspiandaily.example/b/9")
+    dup = explain.explain(db, "https://caspiandaily.example/b/9")
     assert dup["status"] == "duplicate" and dup["article_id"] == r1.new_ids[0]
     assert dup["this_url"][0]["method"] == "near_text"
-    text = dedup.format_explanation(dup)
+    text = explain.format_explanation(dup)
     assert "matched by near_text" in text and "core Jaccard" in text
 
-    unknown = dedup.explain(db, "https://nowhere.example/x")
+    unknown = explain.explain(db, "https://nowhere.example/x")
     assert unknown["status"] == "unknown"
-    assert "not in the store" in dedup.format_explanation(unknown)
+    assert "not in the store" in explain.format_explanation(unknown)
 
 
 def test_explain_a_record_before_storing_it(db):
     store.append_batch(db, [art()])
     other = art(url="https://x.example/2", text=PORT_OTHER, title="Chinese logistics firms")
-    d = dedup.explain(db, other.url, article=other)
+    d = explain.explain(db, other.url, article=other)
     assert d["status"] == "would be new"
     copy = art(url="https://c.example/9", source="C", text=f"{HEADER}\n\n{PORT}\n\n{FOOTER}")
-    d = dedup.explain(db, copy.url, article=copy)
+    d = explain.explain(db, copy.url, article=copy)
     assert d["status"] == "would be a duplicate" and d["decision"]["method"] == "near_text"
     assert d["nearest"][0]["duplicate"] is True
-    assert "would be a duplicate of article #1 by near_text" in dedup.format_explanation(d)
+    assert "would be a duplicate of article #1 by near_text" in explain.format_explanation(d)
     assert count(db, "sightings") == 0  # a dry run writes nothing
 
 

@@ -295,15 +295,16 @@ def test_killed_run_is_marked_and_leaves_no_helper_process(site, tmp_path):
     cfg = config(tmp_path / "newsmon.toml", site, db=db_path, settings={"per_host_interval": 0.5})
     env = _cli_env(None)  # no server configured: Prefect starts a temporary one
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
-    proc = subprocess.Popen(
-        [NEWSMON, "run", "--config", str(cfg)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
+    # A fresh temporary server creates its database first: slow on a loaded machine.
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "180"
+    log = tmp_path / "run.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [NEWSMON, "run", "--config", str(cfg)], env=env, stdout=out, stderr=out
+        )
+    deadline = time.monotonic() + 240
     while len(site.requests()) < 4 and time.monotonic() < deadline:
-        assert proc.poll() is None, "the run ended before it could be killed"
+        assert proc.poll() is None, f"the run ended before it could be killed: {log.read_text()}"
         time.sleep(0.05)
     servers = [p for p in _children(proc.pid) if "prefect.server" in _cmdline(p)]
     assert servers, "expected Prefect's temporary server as a child of the run"

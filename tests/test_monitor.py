@@ -157,7 +157,7 @@ def test_first_run_stores_the_news_second_run_only_revalidates(
 def test_summary_artifact_and_reparse(prefect_server, replica, replica_config):
     from prefect.client.orchestration import get_client
 
-    from flows.monitor import reparse_archive
+    from flows.reparse import reparse_archive
 
     cfg = replica_config(sources=["Trend", "Caspian Wire"])
     result = run_monitor(cfg)

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.monitor import candidate_key
+from flows.discovery import candidate_key
 from parsers import feeds
 from parsers.urls import MAX_URL_LENGTH, safe_link, url_problem
 
