@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,7 @@ from prefect.artifacts import acreate_markdown_artifact
 
 import store
 from flows.config import load_config
-from flows.ingestion import ingest_paths
-from flows.localfiles import Problem
+from flows.ingestion import IngestCounts, ingest_paths
 from flows.prefect_api import flow_run_id
 from parsers.topics import Topic
 from parsers.topics import load_topics as parse_topics
@@ -27,46 +25,36 @@ ProgressHook = Callable[[int, int], None]
 progress_hook: ProgressHook | None = None
 
 
-@dataclass
-class IngestSummary:
-    run_id: str
-    files: int = 0
-    records: int = 0
-    new: int = 0
-    duplicates: int = 0
-    revisions: int = 0
-    skipped: int = 0
-    errors: list[Problem] = field(default_factory=list)
+def _as_dict(run_id: str, c: IngestCounts) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "files": c.files,
+        "records": c.records,
+        "new": c.new,
+        "duplicates": c.duplicates,
+        "revisions": c.revisions,
+        "skipped": c.skipped,
+        "errors": len(c.problems),
+    }
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "files": self.files,
-            "records": self.records,
-            "new": self.new,
-            "duplicates": self.duplicates,
-            "revisions": self.revisions,
-            "skipped": self.skipped,
-            "errors": len(self.errors),
-        }
 
-    def markdown(self) -> str:
-        lines = [
-            "# newsmon ingest",
-            "",
-            "| files | records | new | duplicates | revisions | skipped | errors |",
-            "|---:|---:|---:|---:|---:|---:|---:|",
-            f"| {self.files} | {self.records} | {self.new} | {self.duplicates} "
-            f"| {self.revisions} | {self.skipped} | {len(self.errors)} |",
-        ]
-        if self.errors:
-            lines += ["", "## Errors", "", "| item | stage | message |", "|---|---|---|"]
-            for p in self.errors[:100]:
-                msg = p.message.replace("|", "\\|").replace("\n", " ")
-                lines.append(f"| {p.item} | {p.stage} | {msg} |")
-            if len(self.errors) > 100:
-                lines.append(f"| … | | {len(self.errors) - 100} more in the run_errors table |")
-        return "\n".join(lines)
+def _markdown(c: IngestCounts) -> str:
+    lines = [
+        "# newsmon ingest",
+        "",
+        "| files | records | new | duplicates | revisions | skipped | errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {c.files} | {c.records} | {c.new} | {c.duplicates} "
+        f"| {c.revisions} | {c.skipped} | {len(c.problems)} |",
+    ]
+    if c.problems:
+        lines += ["", "## Errors", "", "| item | stage | message |", "|---|---|---|"]
+        for p in c.problems[:100]:
+            msg = p.message.replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {p.item} | {p.stage} | {msg} |")
+        if len(c.problems) > 100:
+            lines.append(f"| … | | {len(c.problems) - 100} more in the run_errors table |")
+    return "\n".join(lines)
 
 
 def load_topics(config: str | None) -> list[Topic]:
@@ -91,7 +79,7 @@ async def ingest_files(
     topics = load_topics(config)
     database = store.open_db(db)
     run_id = store.start_run(database, "ingest-files", flow_run_id())
-    summary = IngestSummary(run_id=run_id)
+    counts = IngestCounts()
     status = "failed"
     try:
         counts = await asyncio.to_thread(
@@ -103,36 +91,29 @@ async def ingest_files(
             topics=topics,
             on_file=progress_hook,
         )
-        summary.files = counts.files
-        summary.records = counts.records
-        summary.new = counts.new
-        summary.duplicates = counts.duplicates
-        summary.revisions = counts.revisions
-        summary.skipped = counts.skipped
-        summary.errors = counts.problems
         status = "completed"
     finally:
         store.finish_run(
             database,
             run_id,
             status=status,
-            items=summary.records,
-            new=summary.new,
-            duplicates=summary.duplicates,
-            errors=len(summary.errors),
-            summary=summary.as_dict(),
+            items=counts.records,
+            new=counts.new,
+            duplicates=counts.duplicates,
+            errors=len(counts.problems),
+            summary=_as_dict(run_id, counts),
         )
         database.close()
     await acreate_markdown_artifact(
-        key="ingest-summary", markdown=summary.markdown(), description="newsmon ingest run"
+        key="ingest-summary", markdown=_markdown(counts), description="newsmon ingest run"
     )
     logger.info(
         "ingest: %d files, %d new, %d duplicates, %d errors",
-        summary.files,
-        summary.new,
-        summary.duplicates,
-        len(summary.errors),
+        counts.files,
+        counts.new,
+        counts.duplicates,
+        len(counts.problems),
     )
-    result = summary.as_dict()
-    result["error_list"] = [p.__dict__ for p in summary.errors]
+    result = _as_dict(run_id, counts)
+    result["error_list"] = [p.__dict__ for p in counts.problems]
     return result
