@@ -72,8 +72,6 @@ class RunContext:
         self.write_lock = asyncio.Lock()
         self.now = datetime.now(UTC)
         self.topics = load_topics(config.topics)
-        #: submit extraction to the flow's task runner (a Dask cluster) instead of a thread
-        self.parse_on_runner = False
 
     def open(self) -> sqlite_utils.Database:
         return store.open_db(self.db_path)

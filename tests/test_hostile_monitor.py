@@ -286,38 +286,56 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def test_a_run_without_a_prefect_server_starts_nothing_and_is_recorded(site, tmp_path):
+    """``newsmon run`` with no Prefect server configured runs without Prefect: no helper
+    process to leave behind, and the run is a row of the store all the same."""
+    good = _good(site, 3)
+    site.pages["/feed.xml"] = (200, "application/rss+xml", rss(site.base, good))
+    db_path = tmp_path / "news.db"
+    cfg = config(tmp_path / "newsmon.toml", site, db=db_path)
+    done = subprocess.run(
+        [NEWSMON, "run", "--config", str(cfg)],
+        env=_cli_env(None),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Hostile: 3 discovered, 3 new" in done.stdout
+    db = sqlite_utils.Database(db_path)
+    assert db.execute("SELECT flow, status, new FROM runs").fetchall() == [
+        ("monitor-news", "completed", 3)
+    ]
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to find child processes")
-def test_killed_run_is_marked_and_leaves_no_helper_process(site, tmp_path):
+def test_killed_run_is_marked_crashed_and_leaves_no_process(site, tmp_path):
     good = _good(site, 30)
     site.pages["/feed.xml"] = (200, "application/rss+xml", rss(site.base, good))
     db_path = tmp_path / "news.db"
     cfg = config(tmp_path / "newsmon.toml", site, db=db_path, settings={"per_host_interval": 0.5})
-    env = _cli_env(None)  # no server configured: Prefect starts a temporary one
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
-    # A fresh temporary server creates its database first: slow on a loaded machine.
-    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "180"
+    env = _cli_env(None)
     log = tmp_path / "run.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [NEWSMON, "run", "--config", str(cfg)], env=env, stdout=out, stderr=out
         )
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 120
     while len(site.requests()) < 4 and time.monotonic() < deadline:
         assert proc.poll() is None, f"the run ended before it could be killed: {log.read_text()}"
         time.sleep(0.05)
-    servers = [p for p in _children(proc.pid) if "prefect.server" in _cmdline(p)]
-    assert servers, "expected Prefect's temporary server as a child of the run"
+    children = _children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     gone_by = time.monotonic() + 20
-    while any(_cmdline(p) for p in servers) and time.monotonic() < gone_by:
+    while any(_cmdline(p) for p in children) and time.monotonic() < gone_by:
         time.sleep(0.1)
-    assert not any(_cmdline(p) for p in servers), "the temporary server outlived the run"
+    assert not any(_cmdline(p) for p in children), "a helper process outlived the run"
 
     db = sqlite_utils.Database(db_path)
     assert db.execute("SELECT status FROM runs").fetchall() == [("running",)]
-    # The next run (here: one that fetches nothing new) marks the killed one as crashed.
+    # The next run (here: one that fetches the rest) marks the killed one as crashed.
     again = subprocess.run(
         [NEWSMON, "run", "--config", str(cfg)],
         env=env,
@@ -329,6 +347,41 @@ def test_killed_run_is_marked_and_leaves_no_helper_process(site, tmp_path):
     statuses = [r[0] for r in db.execute("SELECT status FROM runs ORDER BY started_at")]
     assert statuses == ["crashed", "completed"]
     assert db["articles"].count == 30
+
+
+_HOLDS_A_TEMPORARY_SERVER = """
+import sys, time
+from flows.prefect_api import temporary_api
+with temporary_api():
+    from prefect.server.api.server import SubprocessASGIServer
+    print(SubprocessASGIServer().server_process.pid, flush=True)
+    time.sleep(600)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to find processes")
+def test_prefects_temporary_server_dies_with_the_command_that_started_it(tmp_path):
+    """``newsmon ingest`` and ``reparse`` without a server use Prefect's temporary API
+    server; a SIGKILL of the command must not leave that server running."""
+    env = _cli_env(None)
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "180"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLDS_A_TEMPORARY_SERVER],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    server = int(proc.stdout.readline())
+    assert "prefect.server" in _cmdline(server)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    gone_by = time.monotonic() + 20
+    while _cmdline(server) and time.monotonic() < gone_by:
+        time.sleep(0.1)
+    assert not _cmdline(server), "the temporary server outlived the command"
 
 
 def _trickle(handler) -> None:
