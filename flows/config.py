@@ -3,26 +3,36 @@
 A configuration mistake should cost the user one edit, not one run per mistake:
 :func:`load_config` checks everything and raises :class:`ConfigError` carrying
 every message, each with the line it is about (``newsmon.toml:14: sources[2].feeds[0]:
-'htp://x' is not an http(s) URL``). tomllib gives no line numbers for values, so
-:class:`_LineIndex` finds them by scanning the text.
+'htp://x' is not an http(s) URL``). The rules of each section live here; checking one
+value and wording its message in ``flows.config_check``, the accepted ranges in
+``flows.config_limits``, and finding a value's line (tomllib gives none) in
+``flows.config_lines``.
 """
 
 from __future__ import annotations
 
 import functools
 import ipaddress
-import json
-import math
 import re
 import tomllib
-import unicodedata
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flows.config_check import Checker, http_url_problem, kind_of, shorten
+from flows.config_limits import (
+    ALERT_FALLBACK_INT,
+    ALERT_FALLBACK_NUMBER,
+    ALERT_RANGES,
+    SETTINGS_INTEGERS,
+    SETTINGS_NUMBERS,
+    SOURCE_MAX_AGE_DAYS,
+    SOURCE_MAX_NEW_PER_RUN,
+    TIMEOUT_RANGE,
+)
+from flows.config_lines import LineIndex
 from flows.cron import cron_problem
-from parsers.urls import url_problem
 
 __all__ = ["Config", "ConfigError", "Settings", "Source", "Timeouts", "load_config", "parse_config"]
 
@@ -118,319 +128,6 @@ class Config:
         raise KeyError(name)
 
 
-# --------------------------------------------------------------------------- line finding
-_BARE = r"[A-Za-z0-9_-]+"
-_QUOTED = r"\"(?:[^\"\\]|\\.)*\"|'[^']*'"
-_KEY = rf"(?:{_BARE}|{_QUOTED})"
-_KEY_LINE = re.compile(rf"^\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*=")
-_TABLE_LINE = re.compile(rf"^\s*(\[\[?)\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*\]\]?")
-_KEY_PART = re.compile(_KEY)
-
-
-def _split_key(text: str) -> list[str]:
-    parts = []
-    for m in _KEY_PART.finditer(text):
-        k = m.group(0)
-        if k[:1] in "\"'":
-            k = k[1:-1]
-        parts.append(k)
-    return parts
-
-
-class _LineIndex:
-    """Line numbers of tables and keys, addressed like ``("sources", 2, "feeds")``."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self.where: dict[tuple, int] = {}
-        self.ends: dict[tuple, int] = {}
-        counts: dict[tuple, int] = {}
-        current: tuple = ()
-        in_multiline: str | None = None
-        last_key: tuple | None = None
-        for number, line in enumerate(self.lines, start=1):
-            if in_multiline:
-                if line.count(in_multiline) % 2 == 1:
-                    in_multiline = None
-                continue
-            table = _TABLE_LINE.match(line)
-            if table and not _KEY_LINE.match(line):
-                parts = _split_key(table.group(2))
-                base = self._resolve(parts, counts)
-                if table.group(1) == "[[":
-                    idx = counts.get(base, 0)
-                    counts[base] = idx + 1
-                    current = (*base, idx)
-                else:
-                    current = base
-                self.where.setdefault(current, number)
-                last_key = None
-                continue
-            key = _KEY_LINE.match(line)
-            if key:
-                path = (*current, *_split_key(key.group(1)))
-                self.where.setdefault(path, number)
-                last_key = path
-                rest = line[key.end() :]
-                for quote in ('"""', "'''"):
-                    if rest.count(quote) % 2 == 1:
-                        in_multiline = quote
-                continue
-            if last_key is not None and line.strip() and not line.lstrip().startswith("#"):
-                self.ends[last_key] = number
-
-    def _resolve(self, parts: list[str], counts: dict[tuple, int]) -> tuple:
-        """``topics.groups`` inside the 3rd ``[[topics]]`` is ("topics", 2, "groups")."""
-        path: tuple = ()
-        for part in parts[:-1]:
-            path = (*path, part)
-            if path in counts:
-                path = (*path, counts[path] - 1)
-        return (*path, parts[-1])
-
-    def line_of(self, path: tuple, value: Any = None) -> int:
-        """The line of a key (or of one element of its array value); 0 when unknown."""
-        probe = path
-        element = None
-        while probe and isinstance(probe[-1], int) and probe not in self.where:
-            element = probe[-1]
-            probe = probe[:-1]
-        while probe and probe not in self.where:
-            probe = probe[:-1]
-        if not probe:
-            return 0
-        start = self.where[probe]
-        if element is not None and isinstance(value, str) and value:
-            end = max(self.ends.get(probe, start), start)
-            # as written, with TOML escapes (\t, \u0000), or failing that its plain start
-            clean = re.match(r"[^\x00-\x20\x7f-\xa0\\\"']{8,}", value)
-            for probe_text in (value, json.dumps(value)[1:-1], clean and clean.group(0)):
-                for number in range(start, end + 1):
-                    if probe_text and probe_text in self.lines[number - 1]:
-                        return number
-        return start
-
-
-# --------------------------------------------------------------------------- limits
-#: One day, in seconds: the longest wait, delay or timeout that makes sense in one run.
-DAY = 86_400.0
-#: Longest accepted web address (the common limit of browsers, servers and sitemaps).
-MAX_URL_LENGTH = 2048
-
-#: ``[settings]`` integers: (minimum, maximum). Documented in docs/configuration.md.
-SETTINGS_INTEGERS: dict[str, tuple[int, int]] = {
-    "per_host_concurrency": (1, 64),
-    "max_response_bytes": (1024, 1 << 30),
-    "max_articles_per_run": (0, 1_000_000),
-    "retries": (0, 10),
-    "max_redirects": (0, 20),
-    "batch_size": (1, 10_000),
-}
-#: ``[settings]`` numbers: (minimum, maximum, unit).
-SETTINGS_NUMBERS: dict[str, tuple[float, float, str]] = {
-    "per_host_interval": (0.0, DAY, "seconds"),
-    "retry_backoff": (0.0, DAY, "seconds"),
-    "retry_after_max": (0.0, DAY, "seconds"),
-    "max_crawl_delay": (0.0, DAY, "seconds"),
-    "max_age_days": (0.0, 36_500.0, "days"),
-    "run_time_limit": (10.0, DAY, "seconds"),
-    "run_lock_wait": (0.0, 3_600.0, "seconds"),
-}
-#: ``[settings.timeouts]``: every timeout is between 10 ms and a day.
-TIMEOUT_RANGE: tuple[float, float] = (0.01, DAY)
-#: ``[[sources]]`` numbers: (minimum, maximum).
-SOURCE_MAX_NEW_PER_RUN: tuple[int, int] = (0, 1_000_000)
-SOURCE_MAX_AGE_DAYS: tuple[float, float] = (0.0, 36_500.0)
-#: ``[alerts]`` thresholds: (minimum, maximum); a threshold not listed gets the fallback.
-ALERT_RANGES: dict[str, tuple[float, float]] = {
-    "failures": (1, 10_000),
-    "window": (1, 10_000),
-    "silent_min_runs": (1, 10_000),
-    "min_history": (1, 10_000),
-    "canary_runs": (1, 10_000),
-    "short_chars": (1, 1_000_000),
-    "canary_min_articles": (1, 1_000_000),
-    "silent_expected": (0.0, 1_000_000.0),
-    "short_share": (0.0, 1.0),
-    "profile_share_low": (0.0, 1.0),
-    "profile_share_usual": (0.0, 1.0),
-}
-_ALERT_FALLBACK_INT = (1, 1_000_000)
-_ALERT_FALLBACK_NUMBER = (0.0, 1_000_000.0)
-
-
-# --------------------------------------------------------------------------- checking
-class _Checker:
-    def __init__(self, path: str, index: _LineIndex) -> None:
-        self.path = path
-        self.index = index
-        self.messages: list[str] = []
-
-    def error(self, where: tuple, message: str, value: Any = None) -> None:
-        line = self.index.line_of(where, value)
-        self.messages.append(f"{self.path}:{line}: {_dotted(where)}: {message}")
-
-    def unknown(self, where: tuple, table: dict, allowed: set[str]) -> None:
-        for key in table:
-            if key not in allowed:
-                hint = _closest(key, allowed)
-                more = f" (did you mean '{hint}'?)" if hint else ""
-                self.error((*where, key), f"unknown key {_short(key)!r}{more}")
-
-    def string(self, where: tuple, value: Any, *, empty_ok: bool = False) -> str | None:
-        if not isinstance(value, str):
-            self.error(where, f"expected a string, got {_kind(value)}")
-            return None
-        if not empty_ok and not value.strip():
-            self.error(where, "must not be empty")
-            return None
-        return value
-
-    def plain(self, where: tuple, value: Any) -> str | None:
-        """A string without control characters (a path, a header value)."""
-        text = self.string(where, value)
-        if text is not None and _has_control(text):
-            self.error(where, f"{_short(text)!r} contains a control character (tab, newline...)")
-            return None
-        return text
-
-    def boolean(self, where: tuple, value: Any) -> bool | None:
-        if not isinstance(value, bool):
-            self.error(where, f"expected true or false, got {_kind(value)}")
-            return None
-        return value
-
-    def integer(self, where: tuple, value: Any, *, minimum: int, maximum: int) -> int | None:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.error(where, f"expected an integer, got {_kind(value)}")
-            return None
-        what = f"an integer between {minimum} and {maximum}"
-        if isinstance(value, float):
-            self.error(where, f"expected {what}, got {_show(value)}")
-            return None
-        if value < minimum:
-            self.error(where, f"must be at least {minimum} ({what}), got {_show(value)}")
-            return None
-        if value > maximum:
-            self.error(where, f"must be {what}, got {_show(value)}")
-            return None
-        return value
-
-    def number(
-        self, where: tuple, value: Any, *, minimum: float, maximum: float, unit: str = ""
-    ) -> float | None:
-        """A finite int or float within [minimum, maximum], returned as a float."""
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.error(where, f"expected a number, got {_kind(value)}")
-            return None
-        of = f" of {unit}" if unit else ""
-        what = f"a finite number{of} between {_num(minimum)} and {_num(maximum)}"
-        # int > float compares exactly, so a huge TOML integer never reaches float()
-        if (isinstance(value, float) and not math.isfinite(value)) or value > maximum:
-            self.error(where, f"must be {what}, got {_show(value)}")
-            return None
-        if value < minimum:
-            self.error(where, f"must be at least {_num(minimum)} ({what}), got {_show(value)}")
-            return None
-        return float(value)
-
-    def strings(self, where: tuple, value: Any) -> list[str] | None:
-        if not isinstance(value, list):
-            self.error(where, f"expected a list of strings, got {_kind(value)}")
-            return None
-        out = []
-        for i, item in enumerate(value):
-            s = self.string((*where, i), item)
-            if s is not None:
-                out.append(s)
-        return out
-
-    def urls(self, where: tuple, value: Any) -> list[str] | None:
-        items = self.strings(where, value)
-        if items is None:
-            return None
-        good = []
-        for i, item in enumerate(value):
-            if isinstance(item, str) and item.strip():
-                problem = _url_problem(item)
-                if problem is None:
-                    good.append(item.strip())
-                else:
-                    self.error((*where, i), problem, item)
-        return good
-
-
-def _url_problem(value: str) -> str | None:
-    """Why ``value`` is not a usable http(s) URL, in words; None when it is one.
-
-    Surrounding whitespace is forgiven (it is stripped); anything the fetcher would
-    have to rewrite or would fail on later is refused here, by the same check that
-    feed items get (:func:`parsers.urls.url_problem`), with a tighter length limit.
-    """
-    problem = url_problem(value, max_length=MAX_URL_LENGTH)
-    if problem is None:
-        return None
-    joint = " is " if problem.startswith(("not ", "longer ")) else ": "
-    return f"{_short(value.strip())!r}{joint}{problem}"
-
-
-def _is_http_url(value: str) -> bool:
-    return _url_problem(value) is None
-
-
-def _is_control(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cc"
-
-
-def _has_control(text: str) -> bool:
-    return any(_is_control(ch) for ch in text)
-
-
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _num(x: float) -> str:
-    """A limit as people write it: 86400, 0.01, 1073741824."""
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
-def _show(value: int | float) -> str:
-    """A configured number in a message; a 300-digit integer is summarised."""
-    try:
-        text = repr(value)
-    except ValueError:  # beyond Python's int-to-text limit
-        return "a huge integer"
-    if len(text) > 24:
-        return f"{text[:12]}… ({len(text.lstrip('-'))} digits)"
-    return text
-
-
-def _kind(value: Any) -> str:
-    return {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
-
-
-def _dotted(where: tuple) -> str:
-    out = ""
-    for part in where:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _closest(key: str, allowed: set[str]) -> str | None:
-    import difflib
-
-    match = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.75)
-    return match[0] if match else None
-
-
 @functools.cache
 def _time_zones() -> frozenset[str]:
     """The IANA names Prefect accepts for a schedule (it checks the same list)."""
@@ -444,9 +141,9 @@ _SOURCE_KEYS = {f for f in Source.__dataclass_fields__}
 _TOP_KEYS = {"settings", "sources", "topics", "alerts"}
 
 
-def _check_settings(c: _Checker, raw: Any) -> Settings:
+def _check_settings(c: Checker, raw: Any) -> Settings:
     if not isinstance(raw, dict):
-        c.error(("settings",), f"expected a table, got {_kind(raw)}")
+        c.error(("settings",), f"expected a table, got {kind_of(raw)}")
         return Settings()
     c.unknown(("settings",), raw, _SETTINGS_KEYS)
     values: dict[str, Any] = {}
@@ -492,7 +189,7 @@ def _check_settings(c: _Checker, raw: Any) -> Settings:
     if "timeouts" in raw:
         t = raw["timeouts"]
         if not isinstance(t, dict):
-            c.error((*at, "timeouts"), f"expected a table, got {_kind(t)}")
+            c.error((*at, "timeouts"), f"expected a table, got {kind_of(t)}")
         else:
             c.unknown((*at, "timeouts"), t, _TIMEOUT_KEYS)
             tv = {}
@@ -513,7 +210,7 @@ def _check_settings(c: _Checker, raw: Any) -> Settings:
         except Exception:  # noqa: BLE001 - listed but unreadable (broken tzdata)
             known = False
         if not known:
-            c.error((*at, "timezone"), f"unknown time zone {_short(zone)!r}")
+            c.error((*at, "timezone"), f"unknown time zone {shorten(zone)!r}")
             del values["timezone"]
     if "schedule" in values:
         problem = cron_problem(values["schedule"])
@@ -523,10 +220,10 @@ def _check_settings(c: _Checker, raw: Any) -> Settings:
     return Settings(**values)
 
 
-def _check_source(c: _Checker, i: int, raw: Any) -> Source | None:
+def _check_source(c: Checker, i: int, raw: Any) -> Source | None:
     at = ("sources", i)
     if not isinstance(raw, dict):
-        c.error(at, f"expected a table, got {_kind(raw)}")
+        c.error(at, f"expected a table, got {kind_of(raw)}")
         return None
     c.unknown(at, raw, _SOURCE_KEYS)
     ok = True
@@ -547,7 +244,7 @@ def _check_source(c: _Checker, i: int, raw: Any) -> Source | None:
                 values[key] = tuple(urls)
     if "homepage" in raw:
         home = c.string((*at, "homepage"), raw["homepage"])
-        problem = _url_problem(home) if home is not None else None
+        problem = http_url_problem(home) if home is not None else None
         if problem:
             c.error((*at, "homepage"), problem)
         elif home is not None:
@@ -610,7 +307,7 @@ def _check_source(c: _Checker, i: int, raw: Any) -> Source | None:
     return Source(name=name.strip(), **values)
 
 
-def _check_topics(c: _Checker, topics: list[dict[str, Any]]) -> None:
+def _check_topics(c: Checker, topics: list[dict[str, Any]]) -> None:
     """Compile every topic now, so that a mistake stops the config, not a run."""
     from parsers.topics import load_topics
 
@@ -691,7 +388,7 @@ def parse_config(text: str, path: str = "newsmon.toml") -> Config:
         digits = re.search(r"[0-9]{4000,}", text)
         line = text.count("\n", 0, digits.start()) + 1 if digits else 0
         raise ConfigError([f"{path}:{line}: not valid TOML: {exc}"]) from exc
-    c = _Checker(path, _LineIndex(text))
+    c = Checker(path, LineIndex(text))
     c.unknown((), raw, _TOP_KEYS)
     settings = _check_settings(c, raw.get("settings", {}))
     sources: list[Source] = []
@@ -724,12 +421,12 @@ def parse_config(text: str, path: str = "newsmon.toml") -> Config:
     return Config(path=path, settings=settings, sources=sources, topics=topics, alerts=alerts)
 
 
-def _check_alerts(c: _Checker, raw: Any) -> dict[str, Any]:
+def _check_alerts(c: Checker, raw: Any) -> dict[str, Any]:
     """``[alerts]``: notification URLs (Apprise syntax, any scheme) and health thresholds."""
     from store.health import Thresholds
 
     if not isinstance(raw, dict):
-        c.error(("alerts",), f"expected a table ([alerts]), got {_kind(raw)}")
+        c.error(("alerts",), f"expected a table ([alerts]), got {kind_of(raw)}")
         return {}
     defaults = Thresholds()
     allowed = {"urls", *Thresholds.__dataclass_fields__}
@@ -744,10 +441,10 @@ def _check_alerts(c: _Checker, raw: Any) -> dict[str, Any]:
     for key in sorted(allowed - {"urls"}):
         if key in raw:
             if isinstance(getattr(defaults, key), int):
-                low, high = ALERT_RANGES.get(key, _ALERT_FALLBACK_INT)
+                low, high = ALERT_RANGES.get(key, ALERT_FALLBACK_INT)
                 value = c.integer(("alerts", key), raw[key], minimum=int(low), maximum=int(high))
             else:
-                low, high = ALERT_RANGES.get(key, _ALERT_FALLBACK_NUMBER)
+                low, high = ALERT_RANGES.get(key, ALERT_FALLBACK_NUMBER)
                 value = c.number(("alerts", key), raw[key], minimum=low, maximum=high)
             if value is not None:
                 out[key] = value

@@ -9,6 +9,9 @@ is discarded unless the string itself named the year, the month and the day.
 Listings write dates without a year ("15 Noyabr 10:31 (UTC+04)"), as a bare time, or as
 "5 hours ago"; those need to know *when* the page was fetched, so they are parsed only
 when the caller passes ``reference``.
+
+Month and weekday names live in ``parsers.date_words``, time zones in
+``parsers.time_zones``; this module puts the parts together.
 """
 
 from __future__ import annotations
@@ -21,147 +24,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_tz
 
+from parsers.date_words import MONTHS, NOISE_WORDS, fold, month_table, weekday_in
+from parsers.time_zones import ZONES, find_offset, fmt_offset, parse_offset_text
+
 __all__ = ["date_from_url", "parse_date", "plausible", "to_datetime"]
 
-# --------------------------------------------------------------------------- month names
-
-
-def _fold(s: str) -> str:
-    """Lower-case and strip diacritics so "Aralık", "ARALIK" and "aralik" compare equal."""
-    s = s.replace("İ", "i").replace("I", "i").replace("ı", "i").lower()
-    s = unicodedata.normalize("NFKD", s)
-    return "".join(ch for ch in s if not unicodedata.combining(ch))
-
-
-_MONTHS_RAW: dict[str, list[str]] = {
-    "en": [
-        "january jan",
-        "february feb",
-        "march mar",
-        "april apr",
-        "may",
-        "june jun",
-        "july jul",
-        "august aug",
-        "september sep sept",
-        "october oct",
-        "november nov",
-        "december dec",
-    ],
-    "az": [
-        "yanvar yan",
-        "fevral fev",
-        "mart",
-        "aprel apr",
-        "may",
-        "iyun iyn",
-        "iyul iyl",
-        "avqust avq",
-        "sentyabr sen sent",
-        "oktyabr okt",
-        "noyabr noy",
-        "dekabr dek",
-    ],
-    "ru": [
-        "января январь янв",
-        "февраля февраль фев февр",
-        "марта март мар",
-        "апреля апрель апр",
-        "мая май",
-        "июня июнь июн",
-        "июля июль июл",
-        "августа август авг",
-        "сентября сентябрь сен сент",
-        "октября октябрь окт",
-        "ноября ноябрь ноя нояб",
-        "декабря декабрь дек",
-    ],
-    "tr": [
-        "ocak oca",
-        "şubat şub",
-        "mart mar",
-        "nisan nis",
-        "mayıs may",
-        "haziran haz",
-        "temmuz tem",
-        "ağustos ağu",
-        "eylül eyl",
-        "ekim eki",
-        "kasım kas",
-        "aralık ara",
-    ],
-    # Languages an analyst may add a source in: used when the page says it is written in them.
-    "de": [
-        "januar jan jänner",
-        "februar feb",
-        "märz mär mrz",
-        "april apr",
-        "mai",
-        "juni jun",
-        "juli jul",
-        "august aug",
-        "september sep sept",
-        "oktober okt",
-        "november nov",
-        "dezember dez",
-    ],
-    "fr": [
-        "janvier janv",
-        "février févr fév",
-        "mars",
-        "avril avr",
-        "mai",
-        "juin",
-        "juillet juil",
-        "août",
-        "septembre sept",
-        "octobre oct",
-        "novembre nov",
-        "décembre déc",
-    ],
-    "es": [
-        "enero ene",
-        "febrero feb",
-        "marzo mar",
-        "abril abr",
-        "mayo may",
-        "junio jun",
-        "julio jul",
-        "agosto ago",
-        "septiembre setiembre sep sept",
-        "octubre oct",
-        "noviembre nov",
-        "diciembre dic",
-    ],
-    "it": [
-        "gennaio gen",
-        "febbraio feb",
-        "marzo mar",
-        "aprile apr",
-        "maggio mag",
-        "giugno giu",
-        "luglio lug",
-        "agosto ago",
-        "settembre set",
-        "ottobre ott",
-        "novembre nov",
-        "dicembre dic",
-    ],
-    "pt": [
-        "janeiro jan",
-        "fevereiro fev",
-        "março mar",
-        "abril abr",
-        "maio mai",
-        "junho jun",
-        "julho jul",
-        "agosto ago",
-        "setembro set",
-        "outubro out",
-        "novembro nov",
-        "dezembro dez",
-    ],
-}
+# --------------------------------------------------------------------------- languages
 
 #: The month-name languages every date is read with (our outlets' languages).
 DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "az", "ru", "tr", "zh")
@@ -174,114 +42,9 @@ def languages_for(lang: str | None) -> tuple[str, ...]:
     Turkish, "mai" May in French and German, "set" September in Italian and Portuguese).
     """
     code = (lang or "").strip().lower().replace("_", "-").split("-", 1)[0]
-    if code in _MONTHS_RAW and code not in DEFAULT_LANGUAGES:
+    if code in MONTHS and code not in DEFAULT_LANGUAGES:
         return (code, *DEFAULT_LANGUAGES)
     return DEFAULT_LANGUAGES
-
-
-_MONTHS: dict[str, dict[str, int]] = {
-    lang: {_fold(name): i + 1 for i, names in enumerate(rows) for name in names.split()}
-    for lang, rows in _MONTHS_RAW.items()
-}
-
-_month_cache: dict[tuple[str, ...], tuple[dict[str, int], re.Pattern[str] | None]] = {}
-
-
-def _month_table(languages: Sequence[str]) -> tuple[dict[str, int], re.Pattern[str] | None]:
-    key = tuple(languages)
-    hit = _month_cache.get(key)
-    if hit is None:
-        table: dict[str, int] = {}
-        for lang in key:
-            for name, num in _MONTHS.get(lang.split("-")[0].lower(), {}).items():
-                table.setdefault(name, num)
-        names = sorted(table, key=len, reverse=True)
-        alternation = "|".join(map(re.escape, names))
-        rx = re.compile(rf"(?<!\w)({alternation})\.?(?!\w)") if names else None
-        hit = _month_cache[key] = (table, rx)
-    return hit
-
-
-# --------------------------------------------------------------------------- time zones
-
-#: Zone abbreviations that are unambiguous for our outlets' regions, in minutes east of UTC.
-_ZONES = {
-    "utc": 0,
-    "gmt": 0,
-    "z": 0,
-    "ut": 0,
-    "msk": 180,
-    "мск": 180,
-    "azt": 240,
-    "trt": 180,
-    "bjt": 480,
-    "hkt": 480,
-    "jst": 540,
-    "kst": 540,
-    "cet": 60,
-    "cest": 120,
-    "eet": 120,
-    "eest": 180,
-    "bst": 60,
-    "wet": 0,
-    "west": 60,
-    "est": -300,
-    "edt": -240,
-    "cdt": -300,
-    "mst": -420,
-    "mdt": -360,
-    "pst": -480,
-    "pdt": -420,
-}
-
-_LABELLED_OFFSET = re.compile(
-    r"\(?\s*(?:utc|gmt)\s*([+\-])\s*(\d{1,2})(?:[:.]?(\d{2}))?\s*\)?", re.I
-)
-_NUM_OFFSET = re.compile(r"(?<![\d:])([+\-])(\d{2}):?(\d{2})(?!\d)")
-_ZONE_WORD = re.compile(
-    r"(?<![\w])(" + "|".join(sorted(_ZONES, key=len, reverse=True)) + r")(?!\w)", re.I
-)
-
-
-def _fmt_offset(minutes: int) -> str:
-    sign = "-" if minutes < 0 else "+"
-    minutes = abs(minutes)
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _offset_minutes(sign: str, hours: str, minutes: str | None) -> int | None:
-    h, mnt = int(hours), int(minutes or 0)
-    if h > 14 or mnt >= 60:
-        return None
-    total = h * 60 + mnt
-    return -total if sign == "-" else total
-
-
-def _parse_offset_text(value: str) -> int | None:
-    """Minutes for "+04:00", "+0400", "UTC+4", "GMT+04", "Z", "MSK"; None if unknown."""
-    v = value.strip().replace("\u2212", "-")
-    m = _LABELLED_OFFSET.fullmatch(v)
-    if m:
-        return _offset_minutes(m.group(1), m.group(2), m.group(3))
-    m = re.fullmatch(r"([+\-])(\d{1,2})(?::?(\d{2}))?", v)
-    if m:
-        return _offset_minutes(m.group(1), m.group(2), m.group(3))
-    return _ZONES.get(v.lower())
-
-
-def _find_offset(rest: str) -> tuple[int | None, str]:
-    """A zone mention in ``rest``: (minutes east of UTC, ``rest`` without it)."""
-    for rx in (_LABELLED_OFFSET, _NUM_OFFSET):
-        m = rx.search(rest)
-        if m:
-            minutes = _offset_minutes(m.group(1), m.group(2), m.group(3))
-            return minutes, rest[: m.start()] + " " + rest[m.end() :]
-    if "北京时间" in rest:
-        return 480, rest.replace("北京时间", " ")
-    m = _ZONE_WORD.search(rest)
-    if m:
-        return _ZONES[m.group(1).lower()], rest[: m.start()] + " " + rest[m.end() :]
-    return None, rest
 
 
 # --------------------------------------------------------------------------- assembling
@@ -316,8 +79,8 @@ def _render(p: _Parts, default_offset: str | None) -> str | None:
     stamp = f"{day.isoformat()}T{h:02d}:{mi:02d}:{min(s, 59):02d}"
     offset = p.offset
     if offset is None and default_offset:
-        offset = _parse_offset_text(default_offset)
-    return stamp + _fmt_offset(offset) if offset is not None else stamp
+        offset = parse_offset_text(default_offset)
+    return stamp + fmt_offset(offset) if offset is not None else stamp
 
 
 def _year2(yy: int) -> int:
@@ -350,20 +113,6 @@ _CJK_TIME_RE = re.compile(r"(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分")
 _YMD_RE = re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
 _NUM_DATE_RE = re.compile(r"(?<![\d.])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?![\d.:])")
 _EPOCH_RE = re.compile(r"\d{10}(?:\d{3})?(?:\.\d+)?")
-
-#: Words allowed next to a date without counting as "other text" (after folding).
-_NOISE = frozenset(
-    """on at the of in by published updated posted modified last date time dated am pm
-    mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday
-    saturday sunday st nd rd th г года год гг в обновлено опубликовано дата
-    il ilin ci cu ildə ilde tarix tarixi yenilənib yenilenib saat
-    am um uhr den der vom veröffentlicht aktualisiert stand le la du à publié mis en ligne
-    mise jour el del de las los publicado actualizado às em il alle pubblicato aggiornato
-    lunes martes miércoles jueves viernes sábado domingo montag dienstag mittwoch
-    donnerstag freitag samstag sonntag lundi mardi mercredi jeudi vendredi samedi
-    dimanche""".split()
-)
-_NOISE = frozenset(_fold(w) for w in _NOISE)
 #: A date among more than this much other text is a sentence, not a date field.
 _MAX_OTHER_WORDS = 4
 _MAX_OTHER_CHARS = 32
@@ -373,7 +122,7 @@ def _day_month(
     low: str, languages: Sequence[str], need_year: bool
 ) -> tuple[_Parts, tuple[int, int]] | None:
     """A date with the month written as a word (any order); year optional unless needed."""
-    table, rx = _month_table(languages)
+    table, rx = month_table(languages)
     if rx is None:
         return None
     yearless: tuple[_Parts, tuple[int, int]] | None = None
@@ -424,7 +173,7 @@ def _numeric(low: str, dayfirst: bool | None) -> tuple[_Parts, tuple[int, int]] 
     day, month = (a, b) if first_is_day else (b, a)
     if a <= 12 and b <= 12 and a != b and dayfirst is None:
         # "Sunday, 10.03.2019": the weekday says which reading is right.
-        wd = _weekday_in(low)
+        wd = weekday_in(low)
         if wd is not None:
             for d_, m_ in ((day, month), (month, day)):
                 try:
@@ -434,25 +183,6 @@ def _numeric(low: str, dayfirst: bool | None) -> tuple[_Parts, tuple[int, int]] 
                 except ValueError:
                     continue
     return _Parts(year, month, day, weak=len(y) == 2), m.span()
-
-
-_WEEKDAYS = {
-    0: "monday mon понедельник pazartesi",
-    1: "tuesday tue tues вторник salı",
-    2: "wednesday wed среда среду çarşamba",
-    3: "thursday thu thur thurs четверг perşembe",
-    4: "friday fri пятница пятницу cuma",
-    5: "saturday sat суббота субботу cumartesi",
-    6: "sunday sun воскресенье pazar",
-}
-_WEEKDAY_OF = {_fold(w): n for n, words in _WEEKDAYS.items() for w in words.split()}
-
-
-def _weekday_in(low: str) -> int | None:
-    for word in re.findall(r"[^\W\d_]+", low):
-        if word in _WEEKDAY_OF:
-            return _WEEKDAY_OF[word]
-    return None
 
 
 def _time_of(m: re.Match[str]) -> tuple[int, int, int] | None:
@@ -467,7 +197,7 @@ def _time_of(m: re.Match[str]) -> tuple[int, int, int] | None:
 
 def _other_text(rest: str) -> bool:
     """True when what is left beside the date is a sentence rather than a label."""
-    words = [w for w in re.findall(r"[^\W\d_]+", rest) if w not in _NOISE]
+    words = [w for w in re.findall(r"[^\W\d_]+", rest) if w not in NOISE_WORDS]
     return len(words) > _MAX_OTHER_WORDS or sum(map(len, words)) > _MAX_OTHER_CHARS
 
 
@@ -479,7 +209,7 @@ def _parse_words(
     v: str, languages: Sequence[str], dayfirst: bool | None, allow_partial: bool
 ) -> _Parts | None:
     """Free-form shapes: month names, CJK, numeric dates, with optional time and zone."""
-    low = _DE_RE.sub(" ", _fold(v))
+    low = _DE_RE.sub(" ", fold(v))
     found: tuple[_Parts, tuple[int, int]] | None = None
     m = _CJK_RE.search(low)
     if m and (m.group(1) or allow_partial):
@@ -510,9 +240,9 @@ def _parse_words(
     else:
         before, after = rest, ""
     if parts.time is not None:
-        parts.offset, after = _find_offset(after)
+        parts.offset, after = find_offset(after)
         if parts.offset is None:
-            parts.offset, before = _find_offset(before)
+            parts.offset, before = find_offset(before)
     if found is None and parts.time is None:
         return None
     leftover = before + " " + after
@@ -531,7 +261,7 @@ def _parse_iso(v: str) -> _Parts | None:
     if m.group(4) is not None:
         parts.time = (int(m.group(4)), int(m.group(5)), int(m.group(6) or 0))
         if m.group(7):
-            parts.offset = _parse_offset_text(m.group(7))
+            parts.offset = parse_offset_text(m.group(7))
     return parts
 
 
@@ -550,7 +280,7 @@ def _parse_rfc822(v: str) -> _Parts | None:
     if zone and zone.group(1):
         offset = off // 60 if off is not None else None
     elif zone:
-        offset = _ZONES.get(zone.group(2).lower())  # unknown abbreviations stay naive
+        offset = ZONES.get(zone.group(2).lower())  # unknown abbreviations stay naive
     return _Parts(y, mo, d, (h, mi, s), offset)
 
 
@@ -587,7 +317,7 @@ def _parse_formats(v: str, formats: Sequence[str], default_offset: str | None) -
 
 _DU_A = datetime(1904, 1, 1, 0, 0, 0)
 _DU_B = datetime(1905, 2, 2, 1, 1, 1)
-_DU_TZINFOS: dict[str, int] = {k.upper(): m * 60 for k, m in _ZONES.items() if k != "z"}
+_DU_TZINFOS: dict[str, int] = {k.upper(): m * 60 for k, m in ZONES.items() if k != "z"}
 
 
 def _parse_dateutil(v: str, dayfirst: bool | None) -> _Parts | None:
@@ -622,14 +352,14 @@ _UNITS = {
     "hour": ("hour", "hours", "hr", "hrs", "saat", "час", "часа", "часов", "小时"),
     "day": ("day", "days", "gün", "день", "дня", "дней", "天"),
 }  # fmt: skip
-_UNIT_OF = {_fold(w): unit for unit, words in _UNITS.items() for w in words}
+_UNIT_OF = {fold(w): unit for unit, words in _UNITS.items() for w in words}
 _AGO_RE = re.compile(
     r"^(\d+|an?|one)\s*("
     + "|".join(sorted(map(re.escape, _UNIT_OF), key=len, reverse=True))
     + r")\s*(?:ago|əvvəl|evvel|önce|once|назад|前)$"
 )
-_TODAY = {_fold(w) for w in ("today", "bu gün", "bugün", "сегодня", "今天")}
-_YESTERDAY = {_fold(w) for w in ("yesterday", "dünən", "dün", "вчера", "昨天")}
+_TODAY = {fold(w) for w in ("today", "bu gün", "bugün", "сегодня", "今天")}
+_YESTERDAY = {fold(w) for w in ("yesterday", "dünən", "dün", "вчера", "昨天")}
 _DAY_WORD_RE = re.compile(
     r"(?<!\w)("
     + "|".join(sorted(map(re.escape, _TODAY | _YESTERDAY), key=len, reverse=True))
@@ -655,7 +385,7 @@ def _with_reference(
     v: str, parts: _Parts | None, reference: datetime, default_offset: str | None
 ) -> str | None:
     """Complete a year-less date, a bare time, or a relative date from the fetch time."""
-    low = _fold(v).strip()
+    low = fold(v).strip()
     m = _AGO_RE.match(low)
     if m:
         n = 1 if m.group(1) in ("a", "an", "one") else int(m.group(1))
@@ -671,7 +401,7 @@ def _with_reference(
         return None
     offset = parts.offset
     if offset is None and default_offset:
-        offset = _parse_offset_text(default_offset)
+        offset = parse_offset_text(default_offset)
     local = _ref_local(reference, offset)
     if parts.month is None:
         if parts.time is None:
@@ -816,7 +546,7 @@ def date_from_url(url: str) -> str | None:
         except ValueError:
             continue
     for m in _URL_WORD_YMD.finditer(path):
-        month = _MONTHS["en"].get(m.group(2).lower())
+        month = MONTHS["en"].get(m.group(2).lower())
         if month:
             try:
                 return date(int(m.group(1)), month, int(m.group(3))).isoformat()
