@@ -23,8 +23,11 @@ calls it with its stages wrapped in Prefect tasks.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import concurrent.futures
 import contextlib
 import logging
+import multiprocessing
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -83,8 +86,48 @@ async def discover_stage(ctx: RunContext, src: Source, report: SourceReport) -> 
         db.close()
 
 
+#: Worker processes for extraction, started on first use and kept for the process's life.
+_POOL: concurrent.futures.ProcessPoolExecutor | None = None
+_WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+def extraction_pool() -> concurrent.futures.ProcessPoolExecutor:
+    """Extraction is CPU work: in a thread it shares the interpreter lock with the HTTP
+    event loop and slows fetching; in worker processes it runs beside it, on every core.
+    Workers are spawned (no fork of a process with threads) and reused across runs."""
+    global _POOL
+    if _POOL is None:
+        _POOL = concurrent.futures.ProcessPoolExecutor(
+            max_workers=_WORKERS, mp_context=multiprocessing.get_context("spawn")
+        )
+        atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
+    return _POOL
+
+
 async def parse_stage(src: Source, pages: list[Fetched]) -> list[tuple[Fetched, Article]]:
-    return await asyncio.to_thread(parse_pages, src, pages)
+    """Extract a batch in the worker processes, a share of the batch each."""
+    if not pages:
+        return []
+    pool = extraction_pool()
+    loop = asyncio.get_running_loop()
+    step = max(1, -(-len(pages) // _WORKERS))
+    parts = [pages[i : i + step] for i in range(0, len(pages), step)]
+    try:
+        done = await asyncio.gather(
+            *(loop.run_in_executor(pool, parse_pages, src, part) for part in parts)
+        )
+    except concurrent.futures.process.BrokenProcessPool:
+        # A worker died (killed, out of memory): start afresh, and parse here this time.
+        _reset_pool()
+        return await asyncio.to_thread(parse_pages, src, pages)
+    return [pair for part in done for pair in part]
+
+
+def _reset_pool() -> None:
+    global _POOL
+    if _POOL is not None:
+        _POOL.shutdown(wait=False, cancel_futures=True)
+    _POOL = None
 
 
 async def store_stage(
