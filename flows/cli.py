@@ -156,10 +156,9 @@ def _open_store(db_path: str, *, writable: bool = True):
 
 def _config_topics(config_path: str) -> list | None:
     from flows.config import ConfigError, load_config
-    from parsers.topics import load_topics
 
     try:
-        return load_topics(load_config(config_path).topics)
+        return load_config(config_path).compiled_topics
     except (ConfigError, ValueError, OSError) as exc:
         _err(f"{config_path}: {exc}")
         return None

@@ -18,7 +18,7 @@ import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows.config_check import Checker, http_url_problem, kind_of, shorten
 from flows.config_limits import (
@@ -33,6 +33,9 @@ from flows.config_limits import (
 )
 from flows.config_lines import LineIndex
 from flows.cron import cron_problem
+
+if TYPE_CHECKING:
+    from parsers.topics import Topic
 
 __all__ = ["Config", "ConfigError", "Settings", "Source", "Timeouts", "load_config", "parse_config"]
 
@@ -117,9 +120,12 @@ class Config:
     path: str
     settings: Settings
     sources: list[Source]
+    #: ``[[topics]]`` as written (Datasette's metadata and the export read them so)
     topics: list[dict[str, Any]]
     #: ``[alerts]``: Apprise ``urls`` and the health thresholds (store.health.Thresholds)
     alerts: dict[str, Any] = field(default_factory=dict)
+    #: the same topics, checked and compiled once when the file loads: what runs use
+    compiled_topics: list[Topic] = field(default_factory=list)
 
     def source(self, name: str) -> Source:
         for src in self.sources:
@@ -307,10 +313,11 @@ def _check_source(c: Checker, i: int, raw: Any) -> Source | None:
     return Source(name=name.strip(), **values)
 
 
-def _check_topics(c: Checker, topics: list[dict[str, Any]]) -> None:
+def _check_topics(c: Checker, topics: list[dict[str, Any]]) -> list[Topic]:
     """Compile every topic now, so that a mistake stops the config, not a run."""
     from parsers.topics import load_topics
 
+    compiled: list[Topic] = []
     seen: dict[str, int] = {}
     for i, topic in enumerate(topics):
         name = topic.get("name")
@@ -325,10 +332,11 @@ def _check_topics(c: Checker, topics: list[dict[str, Any]]) -> None:
         else:
             seen[name] = i
         try:
-            load_topics([topic])
+            compiled += load_topics([topic])
         except (ValueError, TypeError, re.error, OverflowError, RecursionError) as exc:
             where, message, value = _topic_problem(i, topic, str(exc))
             c.error(where, message, value)
+    return compiled
 
 
 _GROUP_RE = re.compile(r"^group (\d+): ")
@@ -410,15 +418,23 @@ def parse_config(text: str, path: str = "newsmon.toml") -> Config:
         seen[src.name] = i
         sources.append(src)
     topics = raw.get("topics", [])
+    compiled: list[Topic] = []
     if not isinstance(topics, list) or not all(isinstance(t, dict) for t in topics):
         c.error(("topics",), "expected an array of tables ([[topics]])")
         topics = []
     else:
-        _check_topics(c, topics)
+        compiled = _check_topics(c, topics)
     alerts = _check_alerts(c, raw.get("alerts", {}))
     if c.messages:
         raise ConfigError(sorted(c.messages, key=_line_number))
-    return Config(path=path, settings=settings, sources=sources, topics=topics, alerts=alerts)
+    return Config(
+        path=path,
+        settings=settings,
+        sources=sources,
+        topics=topics,
+        alerts=alerts,
+        compiled_topics=compiled,
+    )
 
 
 def _check_alerts(c: Checker, raw: Any) -> dict[str, Any]:

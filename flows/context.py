@@ -17,7 +17,6 @@ import sqlite_utils
 import store
 from flows.config import Config
 from flows.fetch import Fetcher
-from parsers.topics import load_topics
 
 
 @dataclass
@@ -71,7 +70,7 @@ class RunContext:
         self.budget = config.settings.max_articles_per_run
         self.write_lock = asyncio.Lock()
         self.now = datetime.now(UTC)
-        self.topics = load_topics(config.topics)
+        self.topics = config.compiled_topics
 
     def open(self) -> sqlite_utils.Database:
         return store.open_db(self.db_path)

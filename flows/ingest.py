@@ -18,7 +18,6 @@ from flows.config import load_config
 from flows.ingestion import IngestCounts, ingest_paths
 from flows.prefect_api import flow_run_id
 from parsers.topics import Topic
-from parsers.topics import load_topics as parse_topics
 
 ProgressHook = Callable[[int, int], None]
 #: Set by the CLI to draw a progress bar (flow parameters must stay serialisable).
@@ -61,7 +60,7 @@ def load_topics(config: str | None) -> list[Topic]:
     """Topics of the config file (none when there is no config): new articles get tagged."""
     if not config or not Path(config).exists():
         return []
-    return parse_topics(load_config(config).topics)
+    return load_config(config).compiled_topics
 
 
 @flow(name="ingest-files", log_prints=True)

@@ -20,7 +20,6 @@ from flows.config import Config, Settings, Source, load_config
 from flows.prefect_api import flow_run_id
 from flows.stages import append_and_tag, build_record, not_kept
 from parsers.record import Article
-from parsers.topics import load_topics
 from store import fetchstate
 from store.lock import LOCKED_FLOWS, RunLock
 
@@ -46,7 +45,7 @@ async def reparse_archive(
 async def _reparse(
     db: str, source: str | None, batch_size: int, cfg: Config | None, lock: RunLock
 ) -> dict[str, Any]:
-    topics = load_topics(cfg.topics) if cfg else []
+    topics = cfg.compiled_topics if cfg else []
     sources = {s.name: s for s in cfg.sources} if cfg else {}
     database = store.open_db(db)
     store.runs.mark_interrupted_runs(database, LOCKED_FLOWS)
