@@ -56,9 +56,17 @@ def _n(count: int, word: str) -> str:
 def source_line(r: dict[str, Any]) -> str:
     """One line per source: what happened, in words a user acts on."""
     name = r["name"]
-    if r["status"] in ("unreachable", "failed", "backing_off", "disabled") and r["message"]:
+    from store.health import SourceStatus
+
+    says_why = (
+        SourceStatus.UNREACHABLE,
+        SourceStatus.FAILED,
+        SourceStatus.BACKING_OFF,
+        SourceStatus.DISABLED,
+    )
+    if r["status"] in says_why and r["message"]:
         head = f"{name}: {r['message']}"
-        if r["status"] == "failed":
+        if r["status"] == SourceStatus.FAILED:
             head = f"{name}: failed: {r['message']}"
         if r["new"] or r["duplicates"]:
             head += f" ({r['new']} new, {r['duplicates']} duplicates from earlier queues)"

@@ -17,13 +17,13 @@ import sqlite_utils
 import store
 from flows.config import Config
 from flows.fetch import Fetcher
+from store.health import SourceStatus
 
 
 @dataclass
 class SourceReport:
     name: str
-    #: ok | partial | failed | unreachable | backing_off | disabled
-    status: str = "ok"
+    status: SourceStatus = SourceStatus.OK
     message: str = ""
     discovered: int = 0
     queued: int = 0

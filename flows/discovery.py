@@ -25,6 +25,7 @@ from parsers.urls import url_problem
 from store import fetchstate
 from store.canonical import canonicalize_url
 from store.db import writing
+from store.health import SourceStatus
 
 #: Child sitemaps of an index read per run (newest first by lastmod).
 MAX_CHILD_SITEMAPS = 5
@@ -249,13 +250,13 @@ async def _discover(
     if failures and not successes:
         network = [m for f, m in failures if f.network_error]
         if network and len(network) == len(failures):
-            report.status = "unreachable"
+            report.status = SourceStatus.UNREACHABLE
             report.message = f"network unreachable ({network[0]})"
         else:
-            report.status = "failed"
+            report.status = SourceStatus.FAILED
             report.message = failures[0][1]
     elif failures:
-        report.status = "partial"
+        report.status = SourceStatus.PARTIAL
     return Discovery(list(unique.values()), state_rows)
 
 

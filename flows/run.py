@@ -49,6 +49,7 @@ from flows.stages import Fetched, fetch_batch, parse_pages, store_batch
 from parsers.record import Article
 from store import fetchstate
 from store.db import writing
+from store.health import SourceStatus
 from store.lock import LOCKED_FLOWS, RunLock
 
 #: The flow's time limit in deployments (deployments/entrypoints.py); runs older than twice
@@ -200,10 +201,11 @@ async def run_source(
     finally:
         db.close()
     if not src.enabled:
-        report.status, report.message = "disabled", "enabled = false in the configuration"
+        report.status = SourceStatus.DISABLED
+        report.message = "enabled = false in the configuration"
         return report
     if honor_backoff and not state.due(ctx.now):
-        report.status = "backing_off"
+        report.status = SourceStatus.BACKING_OFF
         report.message = (
             f"backing off after {state.consecutive_failures} failed run(s) until "
             f"{state.next_due_at} (last error: {state.last_error})"
@@ -214,7 +216,7 @@ async def run_source(
         if web:
             _progress(report, "discover")
             await stages.discover(ctx, src, report)
-            if report.status != "unreachable":
+            if report.status != SourceStatus.UNREACHABLE:
                 await _fetch_pending(ctx, src, report, stages)
         if src.files:
             _progress(report, "files")
@@ -222,7 +224,7 @@ async def run_source(
     except Exception as exc:  # noqa: BLE001 - one source never stops the others
         stage = exc.stage if isinstance(exc, StageFailed) else report.stage
         cause = exc.cause if isinstance(exc, StageFailed) else exc
-        report.status = "failed"
+        report.status = SourceStatus.FAILED
         report.message = f"{stage}: {type(cause).__name__}: {cause}"
         db = ctx.open()
         try:
@@ -235,13 +237,13 @@ async def run_source(
             "URL(s) left for the next run"
         )
         report.message = f"{report.message}; {note}" if report.message else note
-        if report.status == "ok":
-            report.status = "partial"
+        if report.status == SourceStatus.OK:
+            report.status = SourceStatus.PARTIAL
     db = ctx.open()
     try:
         report.pending = fetchstate.pending_count(db, src.name)
         if web:
-            ok = report.status in ("ok", "partial")
+            ok = report.status in (SourceStatus.OK, SourceStatus.PARTIAL)
             fetchstate.record_source_run(
                 db, src.name, ok=ok, error=report.message or None, now=ctx.now
             )
@@ -428,7 +430,9 @@ async def _monitor(
             )
         for s, out in zip(selected, outcomes, strict=True):
             if isinstance(out, BaseException):
-                r = SourceReport(name=s.name, status="failed", message=repr(out), errors=1)
+                r = SourceReport(
+                    name=s.name, status=SourceStatus.FAILED, message=repr(out), errors=1
+                )
                 store.record_error(
                     database, run_id, source=s.name, item=s.name, stage="store", message=repr(out)
                 )

@@ -22,6 +22,7 @@ import json
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import sqlite_utils
@@ -36,9 +37,27 @@ HEALTH_FLOWS: tuple[str, ...] = ("monitor-news",)
 FINISHED = ("completed", "failed", "crashed")
 
 CONDITIONS = ("failing", "silent", "layout")
-#: Per-source statuses in a run summary (flows/monitor.py SourceReport.status).
-FAILED = ("failed", "unreachable", "error")
-SKIPPED = ("backing_off", "disabled", "skipped", "not_due")
+
+
+class SourceStatus(StrEnum):
+    """What one run did with one source: the one list the monitor writes and health reads."""
+
+    OK = "ok"
+    #: some feeds or sitemaps failed, or the run's time limit left URLs for the next run
+    PARTIAL = "partial"
+    FAILED = "failed"
+    #: the machine could not reach the source's hosts (offline, DNS)
+    UNREACHABLE = "unreachable"
+    #: not tried: still backing off after failed runs
+    BACKING_OFF = "backing_off"
+    #: not tried: ``enabled = false``
+    DISABLED = "disabled"
+
+
+#: Statuses of a source that failed in a run ("error" is how old summaries said it).
+FAILED = (SourceStatus.FAILED, SourceStatus.UNREACHABLE, "error")
+#: Statuses of a source that a run did not try ("skipped", "not_due": old summaries).
+SKIPPED = (SourceStatus.BACKING_OFF, SourceStatus.DISABLED, "skipped", "not_due")
 
 
 @dataclass(frozen=True)
