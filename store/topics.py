@@ -68,8 +68,6 @@ def tag_articles(
     Returns the number of (article, topic) rows written. Each chunk is one transaction,
     so a reader never sees an article with its old tags deleted and the new ones missing.
     """
-    if not db["article_topics"].exists():
-        migrate(db)
     ids = _all_ids(db) if article_ids is None else list(article_ids)
     written = 0
     with db.atomic():
@@ -107,7 +105,6 @@ def retag(db: sqlite_utils.Database, topics: Sequence[Topic]) -> int:
 
     Tags and definitions of topics removed from the configuration are dropped too.
     """
-    migrate(db)
     names = [t.name for t in topics]
     with db.atomic():
         if names:
