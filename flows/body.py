@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from flows.outcomes import FetchError
 from parsers.compression import (
     BoundedDecoder,
     DecodedTooLarge,
@@ -55,7 +56,7 @@ async def read_body(resp: httpx.Response, limit: int, truncate_ok: bool) -> Body
             parse_content_encoding(resp.headers.get("content-encoding")), limit
         )
     except DecodeError as exc:
-        return Body(error="decoding", message=f"cannot decode the response body ({exc})")
+        return Body(error=FetchError.DECODING, message=f"cannot decode the response body ({exc})")
     coded = ", ".join(decoder.codings)
     max_wire = wire_limit(limit)
     result = Body()
@@ -67,7 +68,7 @@ async def read_body(resp: httpx.Response, limit: int, truncate_ok: bool) -> Body
             body += decoder.feed(raw)
             if wire > max_wire:
                 if not truncate_ok:
-                    result.error = "too_large"
+                    result.error = FetchError.TOO_LARGE
                     result.message = (
                         f"response of more than {max_wire:,} bytes on the wire ({coded}) "
                         f"for at most {limit:,} decoded bytes: cut off"
@@ -78,7 +79,7 @@ async def read_body(resp: httpx.Response, limit: int, truncate_ok: bool) -> Body
     except DecodedTooLarge as exc:
         body += exc.partial
         if not truncate_ok:
-            result.error = "too_large"
+            result.error = FetchError.TOO_LARGE
             if exc.intermediate:
                 result.message = f"response too large after decoding ({coded}): {exc}; cut off"
             elif coded:
@@ -88,6 +89,6 @@ async def read_body(resp: httpx.Response, limit: int, truncate_ok: bool) -> Body
             else:
                 result.message = f"response larger than {limit:,} bytes: cut off"
     except DecodeError as exc:
-        return Body(error="decoding", message=f"cannot decode the response body ({exc})")
+        return Body(error=FetchError.DECODING, message=f"cannot decode the response body ({exc})")
     result.data = bytes(body)
     return result

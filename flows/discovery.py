@@ -20,6 +20,7 @@ import sqlite_utils
 from flows.config import Source
 from flows.context import RunContext, SourceReport
 from flows.fetch import FetchResult, Validators
+from flows.outcomes import FetchError, http_error
 from parsers import feeds
 from parsers.urls import url_problem
 from store import fetchstate
@@ -125,7 +126,7 @@ async def _fetch_endpoints(
             "kind": e.kind,
             "source": src.name,
             "status": res.status,
-            "error": None if res.ok else (res.error or f"http_{res.status}"),
+            "error": None if res.ok else (res.error or http_error(res.status)),
             "etag": res.etag,
             "last_modified": res.last_modified,
             "body_hash": res.body_hash,
@@ -148,13 +149,13 @@ def _endpoint_failed(
     res: FetchResult,
     failures: list[tuple[FetchResult, str]],
 ) -> None:
-    if res.error == "deadline":
+    if res.error == FetchError.DEADLINE:
         # The run's time limit, not the source, stopped this: no failure, no backoff.
         report.cut_short += 1
         return
     message = res.message or res.error or f"HTTP {res.status}"
     failures.append((res, message))
-    if res.error in ("robots", "robots_unavailable"):
+    if res.error in (FetchError.ROBOTS, FetchError.ROBOTS_UNAVAILABLE):
         report.robots += 1
     ctx.problem(db, report, e.url, "discover", f"{e.kind}: {message}")
 

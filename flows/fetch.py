@@ -55,6 +55,7 @@ from protego import Protego
 
 from flows.body import read_body
 from flows.netguard import AddressGuard, AddressRefused, DNSFailure, GuardedTransport
+from flows.outcomes import NETWORK_ERRORS, FetchError, http_error
 from flows.pacing import DEADLINE_MESSAGE, DeadlineReached, HostGate, parse_retry_after
 from flows.robots import (
     ROBOTS_MAX_BYTES,
@@ -80,7 +81,6 @@ __all__ = [
 ]
 
 #: Error kinds that mean "this machine cannot reach the host" rather than "the host failed".
-NETWORK_ERRORS = frozenset({"dns", "connect", "connect_timeout", "unreachable"})
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 RETRY_CODES = frozenset({429, 500, 502, 503, 504})
 
@@ -147,10 +147,7 @@ class FetchResult:
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
-    #: None on success; else "robots", "too_large", "timeout", "http_500", "address_refused",
-    #: "not_modified", "dns", "connect", "retry_after", "too_many_redirects", "bad_url",
-    #: "decoding" (unsupported or corrupt content-coding), "deadline" (the run's time
-    #: limit, :attr:`Fetcher.deadline`, came first: not fetched, or cut off), ...
+    #: None on success; else a :class:`flows.outcomes.FetchError` or ``http_<status>``
     error: str | None = None
     message: str = ""
     attempts: int = 0
@@ -171,7 +168,7 @@ class FetchResult:
 
     @property
     def not_modified(self) -> bool:
-        return self.error == "not_modified" or (self.ok and self.unchanged)
+        return self.error == FetchError.NOT_MODIFIED or (self.ok and self.unchanged)
 
     @property
     def network_error(self) -> bool:
@@ -302,7 +299,7 @@ class Fetcher:
         result = await self._fetch(url, validators, robots, max_bytes)
         if (
             changed_hint
-            and result.error == "not_modified"
+            and result.error == FetchError.NOT_MODIFIED
             and validators is not None
             and validators.body_hash
         ):
@@ -414,10 +411,10 @@ class Fetcher:
         seen = {url}
         for hop in range(self.policy.max_redirects + 1):
             if self._past_deadline():
-                return _fail(result, "deadline", DEADLINE_MESSAGE)
+                return _fail(result, FetchError.DEADLINE, DEADLINE_MESSAGE)
             parts = urlsplit(current)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                return _fail(result, "bad_url", f"not an http(s) URL: {current}")
+                return _fail(result, FetchError.BAD_URL, f"not an http(s) URL: {current}")
             down = self.host_down(current)
             if down:
                 return _fail(result, *down)
@@ -425,13 +422,15 @@ class Fetcher:
                 verdict = await self.robots_for(current)
                 if isinstance(verdict, FetchResult):
                     result.attempts += verdict.attempts
-                    return _fail(result, verdict.error or "robots", verdict.message)
+                    return _fail(result, verdict.error or FetchError.ROBOTS, verdict.message)
                 if not self.allowed(current):
                     if verdict.status == 200:
-                        return _fail(result, "robots", f"disallowed by robots.txt: {current}")
+                        return _fail(
+                            result, FetchError.ROBOTS, f"disallowed by robots.txt: {current}"
+                        )
                     return _fail(
                         result,
-                        "robots_unavailable",
+                        FetchError.ROBOTS_UNAVAILABLE,
                         f"robots.txt of {host_of(current)} unavailable "
                         f"(status {verdict.status or 'none'}): not fetching",
                     )
@@ -449,19 +448,21 @@ class Fetcher:
                 await self._attempts(current, headers, result, max_bytes, truncate_ok)
             except DeadlineReached as exc:
                 # No wait (host slot, spacing, backoff, Retry-After) goes past the deadline.
-                return _fail(result, "deadline", str(exc))
+                return _fail(result, FetchError.DEADLINE, str(exc))
             if result.status in REDIRECT_CODES and result.error is None:
                 location = result.headers.get("location")
                 if not location:
-                    return _fail(result, f"http_{result.status}", "redirect without Location")
+                    return _fail(result, http_error(result.status), "redirect without Location")
                 try:
                     nxt = urljoin(current, location.strip())
                 except ValueError:
-                    return _fail(result, "bad_redirect", f"bad Location: {location!r}")
+                    return _fail(result, FetchError.BAD_REDIRECT, f"bad Location: {location!r}")
                 if urlsplit(nxt).scheme not in ("http", "https"):
-                    return _fail(result, "bad_redirect", f"redirect to a non-http URL: {nxt}")
+                    return _fail(
+                        result, FetchError.BAD_REDIRECT, f"redirect to a non-http URL: {nxt}"
+                    )
                 if nxt in seen:
-                    return _fail(result, "redirect_loop", f"redirect loop at {nxt}")
+                    return _fail(result, FetchError.REDIRECT_LOOP, f"redirect loop at {nxt}")
                 seen.add(nxt)
                 result.redirects.append(nxt)
                 result.final_url = current = nxt
@@ -476,11 +477,11 @@ class Fetcher:
         if result.error is not None:
             return result
         if result.status == 304:
-            result.error = "not_modified"
+            result.error = FetchError.NOT_MODIFIED
             result.message = "304 Not Modified"
             return result
         if result.status != 200:
-            result.error = f"http_{result.status}"
+            result.error = http_error(result.status)
             result.message = f"HTTP {result.status}"
             return result
         result.body_hash = hashlib.sha256(result.body).hexdigest()
@@ -521,19 +522,23 @@ class Fetcher:
                     if retry_after is not None:
                         # The host asked everybody to wait, not only this URL.
                         gate.block_until(time.monotonic() + min(retry_after, p.retry_after_max))
-            if result.error == "deadline":
+            if result.error == FetchError.DEADLINE:
                 return
             last = attempt > p.retries
-            if result.error in ("dns", "address_refused"):
+            if result.error in (FetchError.DNS, FetchError.ADDRESS_REFUSED):
                 self._down[host] = _Down(result.error, result.message)
                 return
-            if result.error in ("connect", "connect_timeout", "unreachable"):
+            if result.error in (
+                FetchError.CONNECT,
+                FetchError.CONNECT_TIMEOUT,
+                FetchError.UNREACHABLE,
+            ):
                 if last:
                     self._down[host] = _Down(result.error, result.message)
                     return
                 await self._sleep(self._backoff(attempt))
                 continue
-            if result.error in ("timeout", "protocol"):
+            if result.error in (FetchError.TIMEOUT, FetchError.PROTOCOL):
                 if last:
                     return
                 await self._sleep(self._backoff(attempt))
@@ -542,15 +547,15 @@ class Fetcher:
                 return
             # 429/500/502/503/504
             if retry_after is not None and retry_after > p.retry_after_max:
-                result.error = "retry_after"
+                result.error = FetchError.RETRY_AFTER
                 result.message = (
                     f"HTTP {result.status}: the host asks to wait {retry_after:.0f} s "
                     f"(more than retry_after_max = {p.retry_after_max:g} s); not retried now"
                 )
-                self._down[host] = _Down("retry_after", result.message)
+                self._down[host] = _Down(FetchError.RETRY_AFTER, result.message)
                 return
             if last:
-                result.error = f"http_{result.status}"
+                result.error = http_error(result.status)
                 result.message = f"HTTP {result.status} after {result.attempts} attempts"
                 return
             if retry_after is None:
@@ -592,7 +597,7 @@ class Fetcher:
         p = self.policy
         left = self._time_left()
         if left is not None and left <= 0:
-            result.error, result.message = "deadline", DEADLINE_MESSAGE
+            result.error, result.message = FetchError.DEADLINE, DEADLINE_MESSAGE
             return
         # The run's deadline cuts the request when it comes before the total timeout.
         by_deadline = left is not None and left < p.total_timeout
@@ -614,7 +619,7 @@ class Fetcher:
                     result.headers = {k.lower(): v for k, v in resp.headers.items()}
                     declared = resp.headers.get("content-length", "")
                     if declared.isdigit() and int(declared) > limit and not truncate_ok:
-                        result.error = "too_large"
+                        result.error = FetchError.TOO_LARGE
                         result.message = (
                             f"response of {int(declared):,} bytes declared, "
                             f"limit {limit:,}: not downloaded"
@@ -625,38 +630,41 @@ class Fetcher:
                         if body.error:
                             result.error, result.message = body.error, body.message
         except AddressRefused as exc:
-            result.error, result.message = "address_refused", str(exc)
+            result.error, result.message = FetchError.ADDRESS_REFUSED, str(exc)
         except DNSFailure as exc:
-            result.error, result.message = "dns", str(exc)
+            result.error, result.message = FetchError.DNS, str(exc)
         except TimeoutError:
             if by_deadline:
-                result.error = "deadline"
+                result.error = FetchError.DEADLINE
                 result.message = "run time limit reached while fetching: cut off"
                 result.body = b""
             else:
-                result.error = "timeout"
+                result.error = FetchError.TIMEOUT
                 result.message = f"no complete response within {p.total_timeout:g} s"
         except httpx.ConnectTimeout:
-            result.error = "connect_timeout"
+            result.error = FetchError.CONNECT_TIMEOUT
             result.message = f"timed out connecting to {host_of(url)} after {p.connect_timeout:g} s"
         except httpx.ConnectError as exc:
             text = str(exc) or type(exc).__name__
             low = text.lower()
-            result.error = "unreachable" if "unreachable" in low else "connect"
+            result.error = FetchError.UNREACHABLE if "unreachable" in low else FetchError.CONNECT
             result.message = (
                 f"network unreachable ({host_of(url)}: {text})"
-                if result.error == "unreachable"
+                if result.error == FetchError.UNREACHABLE
                 else f"cannot connect to {host_of(url)} ({text})"
             )
         except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout):
-            result.error = "timeout"
+            result.error = FetchError.TIMEOUT
             result.message = f"read timed out after {p.read_timeout:g} s"
         except httpx.DecodingError as exc:
-            result.error, result.message = "decoding", f"cannot decode the response body ({exc})"
+            result.error, result.message = (
+                FetchError.DECODING,
+                f"cannot decode the response body ({exc})",
+            )
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            result.error, result.message = "protocol", f"{type(exc).__name__}: {exc}"
+            result.error, result.message = FetchError.PROTOCOL, f"{type(exc).__name__}: {exc}"
         except httpx.HTTPError as exc:
-            result.error, result.message = "http_error", f"{type(exc).__name__}: {exc}"
+            result.error, result.message = FetchError.HTTP, f"{type(exc).__name__}: {exc}"
         record.status, record.error = result.status, result.error
 
 

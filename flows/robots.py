@@ -16,6 +16,8 @@ from typing import Protocol
 
 from protego import Protego
 
+from flows.outcomes import FetchError
+
 __all__ = [
     "ROBOTS_MAX_BYTES",
     "ROBOTS_TTL",
@@ -67,13 +69,13 @@ def entry_from_response(
     seconds); ``cached`` is the previous entry (its validators were sent), ``ttl`` how long
     an entry stays fresh. None when the host gave no answer to cache: the run's deadline
     came first, its address is refused, the URL is bad or the network failed."""
-    if res.error == "deadline":
+    if res.error == FetchError.DEADLINE:
         return None
-    if res.error == "not_modified" and cached is not None:
+    if res.error == FetchError.NOT_MODIFIED and cached is not None:
         return CachedRobots(200, cached.body, now, cached.etag, cached.last_modified)
-    if res.error in ("address_refused", "bad_url") or res.network_error:
+    if res.error in (FetchError.ADDRESS_REFUSED, FetchError.BAD_URL) or res.network_error:
         return None
-    if res.status == 200 and res.error in (None, "too_large"):
+    if res.status == 200 and res.error in (None, FetchError.TOO_LARGE):
         body = res.body.decode("utf-8", errors="replace")
         return CachedRobots(200, body, now, res.etag, res.last_modified)
     if res.status is not None and 400 <= res.status < 500 and res.status != 429:

@@ -19,6 +19,7 @@ import store
 from flows.config import Source
 from flows.context import RunContext, SourceReport
 from flows.fetch import FetchResult, host_of
+from flows.outcomes import HOST_ERRORS, PERMANENT_ERRORS, FetchError
 from parsers.record import Article
 from parsers.topics import Topic
 from store import fetchstate
@@ -27,25 +28,6 @@ from store.topics import tag_articles
 
 #: Content types accepted as article pages.
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
-#: Errors that say the host cannot be fetched now, whatever the article.
-HOST_ERRORS = frozenset(
-    {"robots_unavailable", "retry_after", "dns", "connect", "connect_timeout", "unreachable"}
-)
-#: Errors after which an article URL is not tried again.
-PERMANENT_ERRORS = frozenset(
-    {
-        "http_404",
-        "http_410",
-        "http_451",
-        "too_large",
-        "address_refused",
-        "bad_url",
-        "bad_redirect",
-        "redirect_loop",
-        "too_many_redirects",
-        "decoding",
-    }
-)
 
 
 @dataclass
@@ -114,11 +96,11 @@ async def fetch_batch(
             if res.ok:
                 settled.append((item.key, "skipped", f"not HTML ({res.content_type})"))
                 continue
-            if res.error == "robots":
+            if res.error == FetchError.ROBOTS:
                 report.robots += 1
                 settled.append((item.key, "skipped", res.message))
                 continue
-            if res.error == "deadline":
+            if res.error == FetchError.DEADLINE:
                 # The run's time is up, not the article's: it stays queued for the next run.
                 settled.append((item.key, "wait", f"{res.error}: {res.message}"))
                 report.cut_short += 1
@@ -141,7 +123,7 @@ async def fetch_batch(
                 "fetch",
                 f"{first.error}: {first.message} ({len(failed)} article(s) left queued)",
             )
-            if first.error == "robots_unavailable":
+            if first.error == FetchError.ROBOTS_UNAVAILABLE:
                 report.robots += len(failed)
         fetchstate.save_url_states(db, states)
         if archive:
@@ -162,7 +144,7 @@ def _as_result(item: fetchstate.FrontierItem, res: FetchResult | BaseException) 
     return FetchResult(
         url=item.url,
         final_url=item.url,
-        error="internal",
+        error=FetchError.INTERNAL,
         message=f"{type(res).__name__}: {res}"[:500],
     )
 
