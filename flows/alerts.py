@@ -37,21 +37,16 @@ log = logging.getLogger("newsmon.alerts")
 ENV_URLS = "NEWSMON_ALERT_URLS"
 
 
-def _alerts_table(config: Config | None) -> dict[str, Any]:
-    """The ``[alerts]`` table of a loaded config (empty without a config)."""
-    return config.alerts if config is not None else {}
-
-
 def alert_urls(config: Config | None = None, environ: dict[str, str] | None = None) -> list[str]:
     """Apprise URLs from the config and ``NEWSMON_ALERT_URLS``, without duplicates."""
-    urls: list[str] = list(_alerts_table(config).get("urls") or ())
+    urls: list[str] = list(config.alerts.urls) if config is not None else []
     env = (environ if environ is not None else os.environ).get(ENV_URLS, "")
     urls += [u for u in re.split(r"[\s,]+", env) if u]
     return list(dict.fromkeys(u.strip() for u in urls if u and u.strip()))
 
 
 def thresholds_of(config: Config | None = None) -> Thresholds:
-    return Thresholds.from_mapping(_alerts_table(config))
+    return config.alerts.thresholds if config is not None else Thresholds()
 
 
 def _redacted(url: str) -> str:

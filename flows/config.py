@@ -33,6 +33,7 @@ from flows.config_limits import (
 )
 from flows.config_lines import LineIndex
 from flows.cron import cron_problem
+from store.health import Thresholds
 
 if TYPE_CHECKING:
     from parsers.topics import Topic
@@ -115,6 +116,14 @@ class Source:
         ]
 
 
+@dataclass(frozen=True)
+class AlertSettings:
+    """``[alerts]``, checked when the file loads: where to send alerts, and when to raise them."""
+
+    urls: tuple[str, ...] = ()
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+
 @dataclass
 class Config:
     path: str
@@ -122,8 +131,8 @@ class Config:
     sources: list[Source]
     #: ``[[topics]]`` as written (Datasette's metadata and the export read them so)
     topics: list[dict[str, Any]]
-    #: ``[alerts]``: Apprise ``urls`` and the health thresholds (store.health.Thresholds)
-    alerts: dict[str, Any] = field(default_factory=dict)
+    #: ``[alerts]``: Apprise ``urls`` and the health thresholds
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     #: the same topics, checked and compiled once when the file loads: what runs use
     compiled_topics: list[Topic] = field(default_factory=list)
 
@@ -437,13 +446,11 @@ def parse_config(text: str, path: str = "newsmon.toml") -> Config:
     )
 
 
-def _check_alerts(c: Checker, raw: Any) -> dict[str, Any]:
+def _check_alerts(c: Checker, raw: Any) -> AlertSettings:
     """``[alerts]``: notification URLs (Apprise syntax, any scheme) and health thresholds."""
-    from store.health import Thresholds
-
     if not isinstance(raw, dict):
         c.error(("alerts",), f"expected a table ([alerts]), got {kind_of(raw)}")
-        return {}
+        return AlertSettings()
     defaults = Thresholds()
     allowed = {"urls", *Thresholds.__dataclass_fields__}
     c.unknown(("alerts",), raw, allowed)
@@ -464,7 +471,8 @@ def _check_alerts(c: Checker, raw: Any) -> dict[str, Any]:
                 value = c.number(("alerts", key), raw[key], minimum=low, maximum=high)
             if value is not None:
                 out[key] = value
-    return out
+    urls = tuple(out.pop("urls", ()))
+    return AlertSettings(urls=urls, thresholds=Thresholds.from_mapping(out))
 
 
 def _line_number(message: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import asdict
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -659,9 +660,8 @@ def _assert_in_range(cfg: Config) -> None:
             assert _within(source.max_age_days, *SOURCE_RANGES["max_age_days"])
         for url in source.urls():
             assert len(url) <= 2048 and not re.search(r"\s", url)
-    for key, value in cfg.alerts.items():
-        if key != "urls":
-            assert _within(value, *ALERT_RANGES[key]), (key, value)
+    for key, value in asdict(cfg.alerts.thresholds).items():
+        assert _within(value, *ALERT_RANGES[key]), (key, value)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
