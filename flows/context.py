@@ -17,7 +17,7 @@ import sqlite_utils
 import store
 from flows.config import Config
 from flows.fetch import Fetcher
-from store.health import SourceStatus
+from store.health import SourceFigures, SourceStatus
 
 
 @dataclass
@@ -50,6 +50,18 @@ class SourceReport:
         self.errors += 1
         if len(self.problems) < 200:
             self.problems.append({"item": item, "stage": stage, "message": message})
+
+    def figures(self) -> SourceFigures:
+        """The run's figures for this source, as the health check reads them."""
+        return SourceFigures(
+            source=self.name,
+            status=self.status,
+            items=self.fetched + self.files,
+            new=self.new,
+            duplicates=self.duplicates,
+            errors=self.errors,
+            message=self.message,
+        )
 
     def counts(self) -> dict[str, Any]:
         d = asdict(self)

@@ -50,6 +50,7 @@ from parsers.record import Article
 from store import fetchstate
 from store.db import writing
 from store.health import SourceStatus
+from store.health import record_run as record_source_runs
 from store.lock import LOCKED_FLOWS, RunLock
 
 #: The flow's time limit in deployments (deployments/entrypoints.py); runs older than twice
@@ -457,7 +458,15 @@ async def _monitor(
             errors=sum(r.errors for r in reports),
             summary=totals,
         )
-        database.close()
+        try:
+            record_source_runs(
+                database,
+                run_id,
+                [r.figures() for r in reports],
+                short_chars=cfg.alerts.thresholds.short_chars,
+            )
+        finally:
+            database.close()
     try:
         # Source health and alerts: a failure here must not fail a run that stored news.
         await asyncio.to_thread(check_and_alert, db_path, cfg, run_id=run_id)

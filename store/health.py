@@ -54,10 +54,10 @@ class SourceStatus(StrEnum):
     DISABLED = "disabled"
 
 
-#: Statuses of a source that failed in a run ("error" is how old summaries said it).
-FAILED = (SourceStatus.FAILED, SourceStatus.UNREACHABLE, "error")
-#: Statuses of a source that a run did not try ("skipped", "not_due": old summaries).
-SKIPPED = (SourceStatus.BACKING_OFF, SourceStatus.DISABLED, "skipped", "not_due")
+#: Statuses of a source that failed in a run.
+FAILED = (SourceStatus.FAILED, SourceStatus.UNREACHABLE)
+#: Statuses of a source that a run did not try.
+NOT_TRIED = (SourceStatus.BACKING_OFF, SourceStatus.DISABLED)
 
 
 @dataclass(frozen=True)
@@ -147,46 +147,23 @@ def migrate(db: sqlite_utils.Database) -> None:
 
 
 # --------------------------------------------------------------------------- per-run rows
-def _summary_sources(summary: str | None) -> dict[str, dict[str, Any]]:
-    """Per-source counts from a run's summary JSON, whatever shape the monitor chose.
+@dataclass(frozen=True)
+class SourceFigures:
+    """What one run did with one source, as the monitor counted it: one ``source_runs`` row."""
 
-    Accepted: ``{"sources": {name: {...}}}``, ``{"sources": [{"source"|"name": ..}]}`` or
-    ``{"per_source": ...}`` in either form.
-    """
-    if not summary:
-        return {}
-    try:
-        data = json.loads(summary)
-    except (TypeError, ValueError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    for key in ("sources", "per_source", "by_source"):
-        part = data.get(key)
-        if isinstance(part, dict):
-            return {str(k): v for k, v in part.items() if isinstance(v, dict)}
-        if isinstance(part, list):
-            out: dict[str, dict[str, Any]] = {}
-            for item in part:
-                if isinstance(item, dict):
-                    name = item.get("source") or item.get("name")
-                    if name:
-                        out[str(name)] = item
-            return out
-    return {}
+    source: str
+    status: SourceStatus
+    #: pages fetched and files read
+    items: int = 0
+    new: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    message: str = ""
 
-
-def _int(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _skipped(entry: dict[str, Any]) -> bool:
-    """A source the run did not attempt (not due, disabled) says nothing about its health."""
-    status = str(entry.get("status") or "").lower()
-    return bool(entry.get("skipped")) or status in SKIPPED
+    @property
+    def tried(self) -> bool:
+        """A source the run did not try (disabled, backing off) says nothing of its health."""
+        return self.status not in NOT_TRIED
 
 
 def _grouped(db: sqlite_utils.Database, sql: str, run_id: str) -> dict[str, tuple]:
@@ -194,16 +171,20 @@ def _grouped(db: sqlite_utils.Database, sql: str, run_id: str) -> dict[str, tupl
 
 
 def source_runs_for(
-    db: sqlite_utils.Database, run_id: str, *, short_chars: int = 200
+    db: sqlite_utils.Database,
+    run_id: str,
+    figures: Sequence[SourceFigures] = (),
+    *,
+    short_chars: int = 200,
 ) -> list[dict[str, Any]]:
-    """The (run, source) rows of one run, from its summary and the rows it left."""
-    run = db.execute(
-        "SELECT started_at, status, summary FROM runs WHERE id = ?", [run_id]
-    ).fetchone()
+    """The (run, source) rows of one run: the monitor's figures, and the canary counted
+    from the articles, sightings and errors the run left. A run that left no figures (it
+    was killed) is judged from those rows alone."""
+    run = db.execute("SELECT started_at, status FROM runs WHERE id = ?", [run_id]).fetchone()
     if run is None:
         return []
-    started_at, run_status, summary = run
-    per_source = _summary_sources(summary)
+    started_at, run_status = run
+    counted = {f.source: f for f in figures if f.tried}
     articles = _grouped(
         db,
         "SELECT source, count(*), "
@@ -224,27 +205,23 @@ def source_runs_for(
         "FROM run_errors WHERE run_id = ? GROUP BY source",
         run_id,
     )
-    names = set(articles) | set(sightings) | set(errors)
-    names |= {name for name, entry in per_source.items() if not _skipped(entry)}
     rows = []
-    for name in sorted(names):
-        entry = per_source.get(name, {})
+    for name in sorted(set(articles) | set(sightings) | set(errors) | set(counted)):
         n_art, empty, short, prof_body, prof_title = articles.get(name, (0, 0, 0, 0, 0))
         n_seen = sightings.get(name, (0,))[0]
         n_err, first_error = errors.get(name, (0, None))
-        new = _int(entry.get("new", n_art)) if entry else n_art
-        dups = _int(entry.get("duplicates", n_seen)) if entry else n_seen
-        n_err = max(n_err, _int(entry.get("errors"))) if entry else n_err
-        items = _int(entry.get("items", entry.get("fetched", new + dups))) if entry else new + dups
-        status = str(entry.get("status") or "").lower()
-        if "failed" in entry or "ok" in entry:
-            failed = bool(entry.get("failed")) or entry.get("ok") is False
-        elif status:
-            # The monitor's own verdict: "partial" (some endpoints failed) is not a failure.
-            failed = status in FAILED
+        fig = counted.get(name)
+        if fig is not None:
+            new, dups, items = fig.new, fig.duplicates, fig.items
+            n_err = max(n_err, fig.errors)
+            # "partial" (some endpoints failed) is not a failure.
+            failed = fig.status in FAILED
+            first_error = fig.message or first_error
         else:
+            new, dups = n_art, n_seen
+            items = new + dups
             # Nothing obtained and something went wrong: the source failed this run.
-            failed = n_err > 0 and items == 0 and new == 0 and dups == 0
+            failed = n_err > 0 and items == 0
         rows.append(
             {
                 "run_id": run_id,
@@ -261,13 +238,35 @@ def source_runs_for(
                 "short_bodies": short or 0,
                 "profile_bodies": prof_body or 0,
                 "profile_titles": prof_title or 0,
-                "first_error": (entry.get("message") or entry.get("error") or first_error or None),
+                "first_error": first_error or None,
             }
         )
     return rows
 
 
+def record_run(
+    db: sqlite_utils.Database,
+    run_id: str,
+    figures: Sequence[SourceFigures],
+    *,
+    short_chars: int = 200,
+) -> None:
+    """Write a finished run's ``source_runs`` rows (what the health check reads)."""
+    rows = source_runs_for(db, run_id, figures, short_chars=short_chars)
+    with writing(db):
+        db.execute("DELETE FROM source_runs WHERE run_id = ?", [run_id])
+        if rows:
+            db["source_runs"].insert_all(rows, pk=("run_id", "source"))
+
+
 # --------------------------------------------------------------------------- fetch state
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _fetch_state(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
     """Per-source state kept by the monitor (store/fetchstate.py ``source_state``), if any."""
     if not db["source_state"].exists():
@@ -436,7 +435,7 @@ def refresh(
     run_id: str | None = None,
     flows: Sequence[str] = HEALTH_FLOWS,
 ) -> list[SourceHealth]:
-    """Recompute ``source_runs`` for recent runs and rewrite ``source_health``.
+    """Rewrite ``source_health`` from the ``source_runs`` rows of recent runs.
 
     ``sources``: the configured sources (listed even before their first run; sources no
     longer configured keep their row while they have history). ``profiles``: which sources
@@ -444,13 +443,25 @@ def refresh(
     run still marked 'running' to include (when called from inside that run).
     """
     t = thresholds or Thresholds()
-    migrate(db)
     now = utcnow()
     # Enough runs for every source's window even when a run covers only some sources.
     run_ids = _runs_in_scope(db, flows, run_id, limit=max(t.window * 5, 100))
     rows: list[dict[str, Any]] = []
-    for rid in run_ids:
-        rows.extend(source_runs_for(db, rid, short_chars=t.short_chars))
+    missing: list[str] = []
+    if run_ids:
+        marks = ", ".join("?" for _ in run_ids)
+        recorded = [
+            dict(r)
+            for r in db.query(f"SELECT * FROM source_runs WHERE run_id IN ({marks})", run_ids)
+        ]
+        have = {r["run_id"] for r in recorded}
+        rows.extend(recorded)
+        missing = [rid for rid in run_ids if rid not in have]
+    fresh: list[dict[str, Any]] = []
+    for rid in missing:
+        # A run that recorded no figures (killed, or still going): what its rows say.
+        fresh.extend(source_runs_for(db, rid, short_chars=t.short_chars))
+    rows.extend(fresh)
     by_source: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_source.setdefault(row["source"], []).append(row)
@@ -471,8 +482,8 @@ def refresh(
         for name in sorted(names)
     ]
     with writing(db):
-        if rows:
-            db["source_runs"].upsert_all(rows, pk=("run_id", "source"))
+        if fresh:
+            db["source_runs"].upsert_all(fresh, pk=("run_id", "source"))
         db.execute("DELETE FROM source_health")
         if healths:
             db["source_health"].insert_all([h.row() for h in healths], pk="source")
@@ -534,7 +545,6 @@ def alert_for(h: SourceHealth, condition: str) -> Alert:
 
 
 def open_alerts(db: sqlite_utils.Database) -> dict[tuple[str, str], dict[str, Any]]:
-    migrate(db)
     return {
         (r["source"], r["condition"]): r
         for r in db["alerts"].rows_where("state = 'open'", order_by="id")

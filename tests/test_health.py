@@ -41,7 +41,7 @@ class Runs:
         self.count += 1
         run_id = store.start_run(self.db, FLOW)
         self.db.execute("UPDATE runs SET started_at = ? WHERE id = ?", [at, run_id])
-        summary = {"sources": {}}
+        figures = []
         new = dups = errors = 0
         for source, spec in per_source.items():
             arts = []
@@ -70,12 +70,20 @@ class Runs:
                     stage="fetch",
                     message="ConnectError: connection refused",
                 )
-            summary["sources"][source] = {
-                "new": result.new,
-                "duplicates": result.duplicates,
-                "errors": spec.get("errors", 0),
-                "items": spec.get("items", result.new + result.duplicates),
-            }
+            items = spec.get("items", result.new + result.duplicates)
+            figures.append(
+                health.SourceFigures(
+                    source=source,
+                    # as the monitor judges a source that obtained nothing and erred
+                    status=health.SourceStatus.FAILED
+                    if spec.get("errors", 0) and items == 0
+                    else health.SourceStatus.OK,
+                    new=result.new,
+                    duplicates=result.duplicates,
+                    errors=spec.get("errors", 0),
+                    items=items,
+                )
+            )
             new += result.new
             dups += result.duplicates
             errors += spec.get("errors", 0)
@@ -87,8 +95,8 @@ class Runs:
             new=new,
             duplicates=dups,
             errors=errors,
-            summary=summary,
         )
+        health.record_run(self.db, run_id, figures)
         return run_id
 
 
@@ -227,24 +235,18 @@ def test_running_and_other_flows_are_left_out(db):
     assert _by_source(health.refresh(db, run_id=live))["trend"].runs == 2
 
 
-def test_summary_shapes_and_skipped_sources(db):
+def test_sources_not_tried_leave_no_row(db):
     run_id = store.start_run(db, FLOW)
-    store.finish_run(
+    store.finish_run(db, run_id, status="completed", items=0, new=0, duplicates=0, errors=0)
+    health.record_run(
         db,
         run_id,
-        status="completed",
-        items=0,
-        new=0,
-        duplicates=0,
-        errors=0,
-        summary={
-            "sources": [
-                {"source": "a", "new": 0, "items": 7},
-                {"name": "b", "status": "not_due"},
-            ]
-        },
+        [
+            health.SourceFigures("a", health.SourceStatus.OK, items=7),
+            health.SourceFigures("b", health.SourceStatus.BACKING_OFF),
+        ],
     )
-    rows = health.source_runs_for(db, run_id)
+    rows = list(db["source_runs"].rows_where("run_id = ?", [run_id]))
     assert [(r["source"], r["items"], r["failed"]) for r in rows] == [("a", 7, 0)]
 
 
@@ -285,19 +287,16 @@ def test_problems_are_readable_in_the_table(db):
 
 def test_monitor_summary_statuses(db):
     run_id = store.start_run(db, FLOW)
-    summary = {
-        "sources": {
-            "down": {"name": "down", "status": "unreachable", "message": "connect: refused"},
-            "resting": {"name": "resting", "status": "backing_off", "message": "until 10:00"},
-            "half": {"name": "half", "status": "partial", "new": 2, "fetched": 3, "errors": 1},
-            # a sitemap failed, the feed answered with nothing new: not a failed source
-            "calm": {"name": "calm", "status": "partial", "new": 0, "fetched": 0, "errors": 1},
-        }
-    }
-    store.finish_run(
-        db, run_id, status="completed", items=3, new=2, duplicates=0, errors=2, summary=summary
-    )
-    rows = {r["source"]: r for r in health.source_runs_for(db, run_id)}
+    S = health.SourceStatus
+    figures = [
+        health.SourceFigures("down", S.UNREACHABLE, message="connect: refused"),
+        health.SourceFigures("resting", S.BACKING_OFF, message="until 10:00"),
+        health.SourceFigures("half", S.PARTIAL, new=2, items=3, errors=1),
+        # a sitemap failed, the feed answered with nothing new: not a failed source
+        health.SourceFigures("calm", S.PARTIAL, errors=1),
+    ]
+    store.finish_run(db, run_id, status="completed", items=3, new=2, duplicates=0, errors=2)
+    rows = {r["source"]: r for r in health.source_runs_for(db, run_id, figures)}
     assert set(rows) == {"down", "half", "calm"}  # a source backing off was not attempted
     assert rows["down"]["failed"] == 1 and rows["down"]["first_error"] == "connect: refused"
     assert rows["half"]["failed"] == 0 and rows["half"]["items"] == 3
