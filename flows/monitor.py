@@ -87,6 +87,8 @@ async def monitor_news(
         parse=_parse_on_runner if on_runner else parse_task,
         store=store_task,
         files=files_task,
+        # A chunk would be two more task runs (fetch, parse): in the flow, whole batches.
+        parse_chunk=None,
     )
     return await run.run_monitor(
         config,

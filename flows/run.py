@@ -93,14 +93,52 @@ _POOL: concurrent.futures.ProcessPoolExecutor | None = None
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
+def _worker_context() -> multiprocessing.context.BaseContext:
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    # Imported once in the fork server, not once per worker (about a second of CPU each).
+    ctx.set_forkserver_preload(["flows.stages", "parsers.extract", "trafilatura"])
+    return ctx
+
+
+def _exit_with(parent: int) -> None:
+    """In a worker: end when the run's process ends, however it ends. A killed run
+    (SIGKILL, out of memory) runs no clean-up, and its workers would wait for work forever."""
+    import select
+    import threading
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(parent)
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])  # readable once the process has ended
+        else:
+            while os.getppid() != 1:
+                try:
+                    os.kill(parent, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-run", daemon=True).start()
+
+
 def extraction_pool() -> concurrent.futures.ProcessPoolExecutor:
     """Extraction is CPU work: in a thread it shares the interpreter lock with the HTTP
     event loop and slows fetching; in worker processes it runs beside it, on every core.
-    Workers are spawned (no fork of a process with threads) and reused across runs."""
+    Workers are forked from a fork server that has imported the extractor once (never a
+    fork of this process, which has threads), and reused across runs."""
     global _POOL
     if _POOL is None:
         _POOL = concurrent.futures.ProcessPoolExecutor(
-            max_workers=_WORKERS, mp_context=multiprocessing.get_context("spawn")
+            max_workers=_WORKERS,
+            mp_context=_worker_context(),
+            initializer=_exit_with,
+            initargs=(os.getpid(),),
         )
         atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
     return _POOL
@@ -179,6 +217,11 @@ def ingest_source_files(ctx: RunContext, src: Source, report: SourceReport) -> N
     report.revisions += counts.revisions
 
 
+#: Pages parsed as soon as they are in: small enough that little is left to parse when
+#: the last page arrives, large enough that a chunk is worth a round trip to the workers.
+PARSE_CHUNK = 10
+
+
 @dataclass(frozen=True)
 class Stages:
     """The stages a run calls: plain functions, or Prefect tasks wrapping the same ones
@@ -189,6 +232,8 @@ class Stages:
     parse: Callable[[Source, list[Fetched]], Awaitable[list[tuple[Fetched, Article]]]] = parse_stage
     store: Callable[..., Awaitable[None]] = store_stage
     files: Callable[[RunContext, Source, SourceReport], Awaitable[None]] = files_stage
+    #: URLs fetched and parsed together inside a batch (None: the whole batch at once)
+    parse_chunk: int | None = PARSE_CHUNK
 
 
 # --------------------------------------------------------------------------- one source
@@ -267,42 +312,85 @@ async def _fetch_pending(
         db.close()
     ctx.budget -= len(items)
     size = ctx.settings.batch_size
-    # Pipelined: batch k is parsed and stored while batch k+1 is being fetched, so the
-    # host's request slots do not sit idle during extraction. Each batch is still stored
-    # in its own transaction, so a crash loses at most the batches in flight.
+    chunk = stages.parse_chunk or size
+    # Pipelined twice over. A batch's URLs are fetched in chunks, all at once (the fetcher
+    # keeps the per-host limits), and each chunk is parsed as soon as it is in, so
+    # extraction keeps pace with fetching and the run does not end with a whole batch
+    # still to parse. Batch k is stored while batch k+1 is fetched, each batch in its own
+    # transaction, so a crash loses at most the batches in flight.
     storing: asyncio.Task | None = None
+    parsing: list[asyncio.Task] = []
     try:
         for start in range(0, len(items), size):
             batch = items[start : start + size]
             _progress(report, "fetch")
-            pages = await stages.fetch(ctx, src, report, batch)
+            parts = [batch[i : i + chunk] for i in range(0, len(batch), chunk)]
+            parsing = [
+                t
+                for t in await asyncio.gather(
+                    *(_fetch_then_parse(ctx, src, report, part, stages) for part in parts)
+                )
+                if t is not None
+            ]
             if storing is not None:
                 await storing
                 storing = None
-            if pages:
-                storing = asyncio.create_task(_parse_and_store(ctx, src, report, pages, stages))
+            if parsing:
+                storing = asyncio.create_task(_store_parsed(ctx, src, report, parsing, stages))
+                parsing = []
         if storing is not None:
             await storing
             storing = None
     finally:
-        if storing is not None and not storing.done():
-            storing.cancel()
-            with contextlib.suppress(BaseException):
-                await storing
+        for task in [*parsing, *([storing] if storing is not None else [])]:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
 
 
-async def _parse_and_store(
-    ctx: RunContext, src: Source, report: SourceReport, pages: list[Fetched], stages: Stages
-) -> None:
-    stage = "parse"
+async def _fetch_then_parse(
+    ctx: RunContext,
+    src: Source,
+    report: SourceReport,
+    part: list[fetchstate.FrontierItem],
+    stages: Stages,
+) -> asyncio.Task | None:
+    """Fetch a chunk, then start parsing it (the task returned) without waiting."""
+    pages = await stages.fetch(ctx, src, report, part)
+    if not pages:
+        return None
+    return asyncio.create_task(_parse(src, report, pages, stages))
+
+
+async def _parse(
+    src: Source, report: SourceReport, pages: list[Fetched], stages: Stages
+) -> list[tuple[Fetched, Article]]:
     try:
-        _progress(report, stage)
-        parsed = await stages.parse(src, pages)
-        stage = "store"
-        _progress(report, stage)
+        _progress(report, "parse")
+        return await stages.parse(src, pages)
+    except Exception as exc:
+        raise StageFailed("parse", exc) from exc
+
+
+async def _store_parsed(
+    ctx: RunContext,
+    src: Source,
+    report: SourceReport,
+    parsing: list[asyncio.Task],
+    stages: Stages,
+) -> None:
+    """Store a batch once its chunks are parsed, in one transaction."""
+    try:
+        parsed = [pair for part in await asyncio.gather(*parsing) for pair in part]
+    finally:
+        for task in parsing:
+            task.cancel()  # one chunk failed: the others are not wanted
+    try:
+        _progress(report, "store")
         await stages.store(ctx, src, report, parsed)
     except Exception as exc:
-        raise StageFailed(stage, exc) from exc
+        raise StageFailed("store", exc) from exc
 
 
 class StageFailed(Exception):

@@ -308,6 +308,50 @@ def test_a_run_without_a_prefect_server_starts_nothing_and_is_recorded(site, tmp
     ]
 
 
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        kids = _children(todo.pop())
+        out += kids
+        todo += kids
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to find child processes")
+def test_a_run_killed_while_extracting_leaves_no_extraction_worker(site, tmp_path):
+    """The extraction workers (and whatever starts them) end with a run that is killed
+    mid-way, instead of waiting for work forever."""
+    good = _good(site, 60)
+    site.pages["/feed.xml"] = (200, "application/rss+xml", rss(site.base, good))
+    cfg = config(
+        tmp_path / "newsmon.toml",
+        site,
+        db=tmp_path / "news.db",
+        settings={"per_host_interval": 0.1},
+    )
+    with open(tmp_path / "run.log", "wb") as out:
+        proc = subprocess.Popen(
+            [NEWSMON, "run", "--config", str(cfg)], env=_cli_env(None), stdout=out, stderr=out
+        )
+    deadline = time.monotonic() + 120
+    helpers: list[int] = []
+    # Extraction has started once the run has a worker process under it.
+    while time.monotonic() < deadline and len(helpers) < 2:
+        assert proc.poll() is None, (tmp_path / "run.log").read_text()
+        helpers = [p for p in _descendants(proc.pid) if "multiprocessing" in _cmdline(p)]
+        time.sleep(0.05)
+    assert helpers, "the run never started its extraction workers"
+    helpers = _descendants(proc.pid)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    gone_by = time.monotonic() + 20
+    while any(_cmdline(p) for p in helpers) and time.monotonic() < gone_by:
+        time.sleep(0.1)
+    left = [_cmdline(p)[:120] for p in helpers if _cmdline(p)]
+    assert not left, f"processes outlived the killed run: {left}"
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to find child processes")
 def test_killed_run_is_marked_crashed_and_leaves_no_process(site, tmp_path):
