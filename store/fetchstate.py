@@ -401,12 +401,18 @@ def disable_conditional(db: sqlite_utils.Database, host: str, reason: str) -> No
 
 
 # --------------------------------------------------------------------------- raw archive
+#: zstd level for the archive: on real article pages level 3 compresses 5x faster than
+#: level 10 (0.7 against 4 ms a page) for an archive 11 % larger. Compression runs beside
+#: the fetches of a run, so its cost is the run's.
+ARCHIVE_LEVEL = 3
+
+
 def compress(body: bytes) -> tuple[bytes, str]:
     """zstd (smaller and faster than zlib); the codec is stored with the body, so pages
     archived as zlib by older versions still read."""
     import zstandard
 
-    return zstandard.ZstdCompressor(level=10).compress(body), "zstd"
+    return zstandard.ZstdCompressor(level=ARCHIVE_LEVEL).compress(body), "zstd"
 
 
 def decompress(blob: bytes, codec: str) -> bytes:
