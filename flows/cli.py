@@ -138,7 +138,7 @@ def _topics(args: argparse.Namespace) -> list:
     from flows.config import load_config
 
     try:
-        return load_config(config_path).topics
+        return load_config(config_path).compiled_topics
     except Exception:  # noqa: BLE001 - a broken config must not stop browsing
         return []
 
