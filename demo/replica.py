@@ -28,6 +28,7 @@ Run it: ``python -m demo.replica --base-port 8701`` (Ctrl-C to stop), or
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import hashlib
 import html
@@ -38,7 +39,7 @@ import sys
 import threading
 import time
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -110,6 +111,13 @@ def _encode(body: bytes, accept: str, prefer: str | None) -> tuple[bytes, str | 
     """Compress with ``prefer`` (gzip, br, zstd) when the client accepts it."""
     if not prefer or prefer not in accept:
         return body, None
+    return _compress(body, prefer)
+
+
+@functools.lru_cache(maxsize=2048)
+def _compress(body: bytes, prefer: str) -> tuple[bytes, str | None]:
+    """The same page is compressed once (a real server caches too; the benchmark times
+    the client, not the server)."""
     if prefer == "gzip":
         return gzip.compress(body, mtime=0), "gzip"
     if prefer == "br":
@@ -705,11 +713,25 @@ class LiarSite(Site):
 class BenchSite(Site):
     """A generated outlet with ``n`` articles listed in one feed (for bench/fetch.py)."""
 
-    def __init__(self, started: float, index: int, n: int) -> None:
+    def __init__(self, started: float, index: int, n: int, pages: Sequence[Path] = ()) -> None:
         super().__init__(started)
         self.name = f"bench{index}"
         self.n = n
         self.index = index
+        #: real article pages (HTML, gzipped or not) this outlet serves instead of
+        #: generated ones: its own slice of the list, so no two outlets share a page
+        self.pages = list(pages[index * n : (index + 1) * n])
+        if pages and len(self.pages) < n:
+            raise ValueError(f"{len(pages)} pages are too few for outlet {index} of {n}")
+        for i in range(len(self.pages)):  # read and compressed before anyone asks
+            _compress(self._page(i), "gzip")
+
+    @functools.cache  # noqa: B019 - one site a process, kept for its life
+    def _page(self, i: int) -> bytes:
+        if self.pages:
+            data = self.pages[i].read_bytes()
+            return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+        return _plain_article(f"Story {self.index}-{i}", _published(self.started, 1))
 
     def handle(self, path: str, query: str, req: dict[str, str]) -> Response:
         if path == "/feed.xml":
@@ -727,7 +749,7 @@ class BenchSite(Site):
         if path.startswith("/a/") and path.endswith(".html"):
             i = path[3:-5]
             if i.isdigit() and int(i) < self.n:
-                page = _plain_article(f"Story {self.index}-{i}", _published(self.started, 1))
+                page = self._page(int(i))
                 return static(
                     page, "text/html; charset=utf-8", req, modified=self.started, encoding="gzip"
                 )
@@ -759,6 +781,7 @@ class Replica:
         latency: float = 0.0,
         bench_hosts: int = 0,
         bench_articles: int = 100,
+        bench_pages: Sequence[Path] = (),
     ) -> None:
         self.host = host
         self.base_port = base_port
@@ -777,7 +800,7 @@ class Replica:
         }
         self.sites: dict[str, Site] = {n: factories[n]() for n in names}
         for i in range(bench_hosts):
-            site = BenchSite(self.started, i, bench_articles)
+            site = BenchSite(self.started, i, bench_articles, bench_pages)
             self.sites[site.name] = site
         self._servers: list[http.server.ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
@@ -982,6 +1005,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bench-hosts", type=int, default=0)
     parser.add_argument("--bench-articles", type=int, default=100)
     parser.add_argument(
+        "--bench-pages",
+        type=Path,
+        help="a file listing real HTML pages (one path a line) the bench outlets serve",
+    )
+    parser.add_argument(
         "--sites",
         default=",".join(DEFAULT_SITES),
         help="comma-separated sites to serve (default: all)",
@@ -1000,6 +1028,11 @@ def main(argv: list[str] | None = None) -> int:
         latency=args.latency,
         bench_hosts=args.bench_hosts,
         bench_articles=args.bench_articles,
+        bench_pages=[
+            Path(line)
+            for line in (args.bench_pages.read_text().splitlines() if args.bench_pages else [])
+            if line
+        ],
     ).start()
     for name, site in replica.sites.items():
         print(f"replica: {name:10s} {site.base}/", file=sys.stderr)
