@@ -310,6 +310,68 @@ def classify(
     return decide(s)[0], s
 
 
+#: A body this short (in words; CJK characters count half a word) is a lead, not an article,
+#: when the page also says it is for subscribers.
+TEASER_WORDS = 150
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_SIMPLE_SELECTOR = re.compile(r"^\s*([a-zA-Z][\w-]*)?(?:([.#])([\w-]+))?\s*$")
+
+
+def text_size(text: str) -> int:
+    """Words, with CJK characters counted as half a word (they are written without spaces)."""
+    cjk = len(_CJK.findall(text))
+    return len(text.split()) + cjk // 2
+
+
+def _selector_xpath(selector: str) -> str | None:
+    """XPath of a simple CSS selector (``tag``, ``.class``, ``#id``, ``tag.class``, lists of
+    them), the forms paywall markup uses; None for anything else."""
+    parts = []
+    for one in selector.split(","):
+        m = _SIMPLE_SELECTOR.match(one)
+        if not m or not (m.group(1) or m.group(3)):
+            return None
+        tag, kind, name = m.group(1) or "*", m.group(2), m.group(3)
+        if kind == ".":
+            parts.append(
+                f"//{tag}[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+            )
+        elif kind == "#":
+            parts.append(f"//{tag}[@id='{name}']")
+        else:
+            parts.append(f"//{tag}")
+    return " | ".join(parts)
+
+
+def _paywalled_selectors(pm: PageMeta) -> list[str]:
+    """``cssSelector`` of the parts JSON-LD marks as not free (schema.org paywall markup)."""
+    out = []
+    for obj in [pm.article or {}, *pm.jsonld]:
+        parts = obj.get("hasPart") if isinstance(obj, dict) else None
+        for part in parts if isinstance(parts, list) else [parts]:
+            if isinstance(part, dict) and str(part.get("isAccessibleForFree")).lower() == "false":
+                sel = part.get("cssSelector")
+                if isinstance(sel, str) and sel.strip():
+                    out.append(sel.strip())
+    return list(dict.fromkeys(out))
+
+
+def _text_under(tree: HtmlElement, selectors: Sequence[str]) -> int | None:
+    """Characters of text inside the elements the selectors name (None: none understood)."""
+    total, understood = 0, False
+    for sel in selectors:
+        xpath = _selector_xpath(sel)
+        if xpath is None:
+            continue
+        understood = True
+        try:
+            found = tree.xpath(xpath)
+        except etree.XPathError:
+            continue
+        total += sum(len(" ".join(el.itertext()).strip()) for el in found[:50])
+    return total if understood else None
+
+
 def is_truncated(
     tree: HtmlElement,
     pm: PageMeta,
@@ -317,12 +379,26 @@ def is_truncated(
     *,
     notices: Sequence[str] = (),
 ) -> tuple[bool, str | None]:
-    """A paywalled or cut-off body, and why.
+    """A body cut short (a paywall's teaser, a cut-off page), and why.
 
+    Only evidence that the text itself is cut counts: a "subscribe to continue" notice at
+    its end, a declared ``articleBody`` far beyond it (``wordCount`` is too often
+    characters or the whole site's to count), the paywalled part
+    named by JSON-LD missing from the page, or a lead-length body on a page that says it is
+    for subscribers. Metered sites mark every article ``isAccessibleForFree: false`` and
+    carry paywall classes while shipping the whole text: those alone prove nothing.
     ``notices`` are lines the clean-up removed from the body: a "subscribe to continue
     reading" line is dropped from the text but still proves the text is a teaser.
     """
+    size = text_size(body_text)
+    if size < 400:
+        tail = body_text[-400:]
+        if _PAYWALL_TEXT.search(tail) or any(_PAYWALL_TEXT.search(n) for n in notices[-5:]):
+            return True, "paywall notice at the end of the body"
     art = pm.article or {}
+    full = art.get("articleBody")
+    if isinstance(full, str) and len(full) > 1500 and len(body_text) < 0.5 * len(full):
+        return True, "body much shorter than json-ld articleBody"
     free = art.get("isAccessibleForFree")
     if free is None:
         for obj in pm.jsonld:
@@ -330,16 +406,17 @@ def is_truncated(
                 free = obj["isAccessibleForFree"]
                 break
     if free is False or (isinstance(free, str) and free.strip().lower() == "false"):
-        return True, "json-ld isAccessibleForFree=false"
-    full = art.get("articleBody")
-    if isinstance(full, str) and len(full) > 1500 and len(body_text) < 0.5 * len(full):
-        return True, "body much shorter than json-ld articleBody"
-    words = len(body_text.split())
-    if words < 400:
-        tail = body_text[-400:]
-        if _PAYWALL_TEXT.search(tail) or any(_PAYWALL_TEXT.search(n) for n in notices[-5:]):
-            return True, "paywall notice at the end of the body"
-    if words < 300:
+        selectors = _paywalled_selectors(pm)
+        shipped = _text_under(tree, selectors) if selectors else None
+        if shipped is not None and shipped < 200 and size < 400:
+            named = ", ".join(selectors)[:80]
+            return (
+                True,
+                f"json-ld isAccessibleForFree=false; its paywalled part ({named}) is not in the page",
+            )
+        if (shipped is None or shipped < 200) and size < TEASER_WORDS:
+            return True, "json-ld isAccessibleForFree=false and a lead-length body"
+    if size < TEASER_WORDS:
         for attr in _X_ATTRS(tree):
             m = _PAYWALL_ATTR.search(attr)
             if m:

@@ -236,6 +236,68 @@ def test_teaser_that_ends_with_subscribe_notice_is_truncated() -> None:
     assert art.truncated is True
 
 
+#: A whole article of about 500 words (every paragraph different, as in a real one).
+LONG = [
+    f"In the {n}th week of the season, {who} told reporters that {what}, adding that the "
+    f"figures for berth {n} would be checked again before the board meets on day {n + 3}."
+    for n, (who, what) in enumerate(
+        [
+            ("the harbour master", "cranes had been idle for hours"),
+            ("a customs officer", "inspections now take half as long"),
+            ("the union", "night shifts need another crew"),
+            ("a freight forwarder", "rail links inland are the bottleneck"),
+            ("the mayor", "the city wants a share of the fees"),
+            ("an economist", "prices for containers have fallen"),
+            ("a ship captain", "pilots are booked days ahead"),
+            ("the port's engineer", "dredging must finish before winter"),
+            ("a trader", "grain exports moved to the new quay"),
+            ("the ministry", "subsidies end in two years"),
+            ("a logistics firm", "warehouses near the gate are full"),
+            ("the authority", "a third berth is being studied"),
+        ],
+        start=4,
+    )
+]
+
+METERED = {
+    "@type": "NewsArticle",
+    "headline": "Port traffic grows as new terminal fills up",
+    "isAccessibleForFree": False,
+}
+
+
+def test_metered_page_with_the_whole_text_is_not_truncated() -> None:
+    """Metered outlets mark every article not free and wrap it in paywall classes, and
+    still send the whole text: nothing says the text is cut."""
+    body = "<div class='paywall piano-content'>" + "".join(f"<p>{p}</p>" for p in LONG) + "</div>"
+    html = page(head=ld(METERED), paras=[], body_extra=body)
+    art = extract(html, "https://harbour.example/a", now=NOW)
+    assert "cranes had been idle" in art.text and "third berth" in art.text
+    assert art.truncated is False, art.provenance.get("truncated")
+
+
+def test_paywalled_part_present_in_the_page_is_not_truncated() -> None:
+    obj = {
+        **METERED,
+        "hasPart": {
+            "@type": "WebPageElement",
+            "isAccessibleForFree": False,
+            "cssSelector": ".article-locked",
+        },
+    }
+    body = "<section class='article-locked'>" + "".join(f"<p>{p}</p>" for p in LONG) + "</section>"
+    art = extract(
+        page(head=ld(obj), paras=PARAS[:1], body_extra=body), "https://h.example/a", now=NOW
+    )
+    assert art.truncated is False, art.provenance.get("truncated")
+
+
+def test_lead_only_page_for_subscribers_is_truncated() -> None:
+    art = extract(page(head=ld(METERED), paras=PARAS[:1]), "https://harbour.example/a", now=NOW)
+    assert art.truncated is True
+    assert "isAccessibleForFree" in art.provenance["truncated"]
+
+
 def test_complete_article_is_not_truncated() -> None:
     art = extract(page(), "https://harbour.example/a", now=NOW)
     assert art.truncated is False
