@@ -7,12 +7,13 @@ memory figure, and an extractor that leaks or crashes cannot spoil the others' n
 Corpora (read by path from ../shared, never copied):
 - extraction/wcxb-dev: 1,480 pages with ground-truth body, title, author, date and page type.
 - articles/*: expected outputs from other extractors' own test suites (oracles).
+- articles/fundus: Fundus's per-publisher expectations (suite "fundus", bench/fundus.py).
 
 Metric (per the corpus README): bag-of-words precision/recall/F1 on token multisets
 (lower-case, split on runs of non-word characters, CJK characters one token each).
 
 Usage: python bench/extraction.py [--limit N] [--peers trafilatura,readability,newspaper4k]
-       [--suites wcxb,articles] [--no-write] [--cache]
+       [--suites wcxb,articles,profile,fundus] [--no-write] [--cache] [--fundus-detail]
 """
 
 from __future__ import annotations
@@ -843,7 +844,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--limit", type=int, default=None, help="pages per corpus (evenly spread)")
     ap.add_argument("--peers", default=",".join(ALL_PEERS), help="comma-separated peers, or 'none'")
-    ap.add_argument("--suites", default="wcxb,articles,profile")
+    ap.add_argument("--suites", default="wcxb,articles,profile,fundus")
     ap.add_argument("--no-write", action="store_true", help="print only, leave docs alone")
     ap.add_argument(
         "--cache",
@@ -851,6 +852,11 @@ def main(argv: list[str] | None = None) -> int:
         help="reuse peers' results from bench/.cache (development only)",
     )
     ap.add_argument("--dump", help="write newsmon's per-page results and scores to this JSON")
+    ap.add_argument(
+        "--fundus-detail",
+        action="store_true",
+        help="print newsmon's per-page misses on the fundus suite",
+    )
     args = ap.parse_args(argv)
     if not CORPUS.exists():
         print(f"corpus not found at {CORPUS}; nothing to measure", file=sys.stderr)
@@ -868,6 +874,14 @@ def main(argv: list[str] | None = None) -> int:
     if "wcxb" in counts:
         counts["wcxb.art"] = sum(1 for c in cases if c.truth.get("page_type") == "article")
     peers = [p for p in args.peers.split(",") if p and p != "none"]
+    if "fundus" in suites:  # its own loop and its own docs section (bench/fundus.py)
+        from fundus import run_fundus
+
+        write = not args.no_write and not args.limit
+        run_fundus(args.limit, peers, write=write, show_detail=args.fundus_detail)
+    if not cases:
+        tmp.cleanup()
+        return 0
     t0 = time.time()
     scores: dict[str, dict[str, Any]] = {}
     extractors = ["newsmon", *peers]
