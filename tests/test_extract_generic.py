@@ -638,3 +638,15 @@ def test_catalogue_order_author_is_shown_first_name_first() -> None:
         now=NOW,
     )
     assert art.author == "Aniruddha Roy"
+
+
+def test_outlet_named_as_author_gives_way_to_the_linked_byline() -> None:
+    """Metadata signs the page with the outlet; the page links the writer's own page."""
+    head = "<meta name='author' content='Harbour Times (www.harbourtimes.example)'>"
+    byline = (
+        "<p class='meta'>von <a href='/autoren/name/mara-keller'>Mara Keller</a></p>"
+        "<nav><a href='/autoren/'>Autoren</a> <a href='/reporter'>Reporter</a></nav>"
+    )
+    html = page(head=head, body_extra=byline)
+    art = extract(html, "https://www.harbourtimes.example/a", now=NOW)
+    assert art.author == "Mara Keller"
