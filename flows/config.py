@@ -105,6 +105,9 @@ class Source:
     link_pattern: str | None = None
     max_age_days: float | None = None
     enabled: bool = True
+    #: the zone the outlet writes its times in ("Asia/Baku"), for times its pages give
+    #: without an offset (a site profile's own offset comes first)
+    timezone: str | None = None
 
     def urls(self) -> list[str]:
         """Every configured web address of the source (for host grouping and messages)."""
@@ -279,6 +282,12 @@ def _check_source(c: Checker, i: int, raw: Any) -> Source | None:
             v = c.string((*at, key), raw[key])
             if v is not None:
                 values[key] = v
+    if "timezone" in raw:
+        zone = c.string((*at, "timezone"), raw["timezone"])
+        if zone is not None and zone in _time_zones():
+            values["timezone"] = zone
+        elif zone is not None:
+            c.error((*at, "timezone"), f"unknown time zone {shorten(zone)!r}")
     if "link_pattern" in values:
         try:
             re.compile(values["link_pattern"])

@@ -161,9 +161,17 @@ def build_record(
     source's configured language. Never raises: a page that breaks the extractor is a
     failed record."""
     from parsers.extract import extract
+    from parsers.time_zones import zone_offset
 
     try:
-        art = extract(body, url=final_url, headers=headers, source=src.name, profile=src.profile)
+        art = extract(
+            body,
+            url=final_url,
+            headers=headers,
+            source=src.name,
+            profile=src.profile,
+            default_offset=zone_offset(src.timezone),
+        )
     except Exception as exc:  # noqa: BLE001 - one page costs only itself (RecursionError too)
         art = Article.failed(f"extraction failed: {type(exc).__name__}: {exc}"[:500])
     art.source = src.name

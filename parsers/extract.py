@@ -206,15 +206,20 @@ def extract(
     source: str | None = None,
     now: datetime | None = None,
     profile: str | None = None,
+    default_offset: str | None = None,
 ) -> Article:
     """Turn one fetched page into an article record; never raises.
 
     ``now`` (for tests) is the reference time that rejects dates more than a day ahead.
+    ``default_offset`` ("+04:00"): the outlet's offset, for times its page writes without
+    one (a site profile's own offset comes first).
     ``profile`` names the site profile to use whatever the host (a mirror, an archive copy,
     the offline replica); without it the profile is chosen by the URL's host.
     """
     try:
-        return _extract(html, url, headers, source=source, now=now, profile=profile)
+        return _extract(
+            html, url, headers, source=source, now=now, profile=profile, offset=default_offset
+        )
     except RecursionError:
         return Article.failed(
             "extract: markup too deeply nested to process", url=url, source=source
@@ -232,6 +237,7 @@ def _extract(
     source: str | None,
     now: datetime | None,
     profile: str | None = None,
+    offset: str | None = None,
 ) -> Article:
     if html is None or (isinstance(html, (bytes, bytearray, str)) and not html.strip()):
         return Article.failed("empty document", url=url, source=source)
@@ -272,7 +278,7 @@ def _extract(
         art.set("title", *metadata.pick_title(pm, url))
     if not art.author:
         art.set("author", *metadata.pick_author(pm, tree, url))
-    default_offset = prof.default_offset if prof else None
+    default_offset = (prof.default_offset if prof else None) or offset
     n_elements = html_body.element_count(tree)
     dates_of = partial(
         metadata.pick_dates,

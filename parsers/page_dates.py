@@ -161,6 +161,8 @@ def pick_dates(
                 break
     if pub and pub.endswith("+00:00"):
         pub = _local_time(pub, pm, default_offset, now)
+    if pub and _naive_clock(pub):
+        pub = _offset_from_twin(pub, pm, now)
     if pub and search_text and pm.h1_el is not None:
         # A dateline under the headline showing an EARLIER day than the metadata: the
         # metadata carries a re-publication or CMS-migration time, the page the original.
@@ -173,6 +175,12 @@ def pick_dates(
         u = dates.date_from_url(url)
         if u and dates.plausible(u, now=now):
             pub, prov = u, "url"
+    if pub and len(pub) == 10 and search_text and pm.h1_el is not None:
+        # A bare day (the URL's, or metadata without a clock) and the same day printed
+        # with its time under the headline: the printed minute is the publication's.
+        shown = _date_by_heading(pm.h1_el, now, read)
+        if shown and len(shown) > 10 and shown[:10] == pub:
+            pub, prov = shown, "text:heading"
     unparsed = False
     if not pub and search_text and pm.h1_el is not None:
         pub = _date_by_heading(pm.h1_el, now, read)
@@ -190,6 +198,36 @@ def pick_dates(
     if not mod:
         mod, mprov = _meta_date(pm, _MOD_KEYS, default_offset, now)
     return pub, prov, mod, mprov
+
+
+def _naive_clock(value: str) -> bool:
+    """A date with a clock but no offset ("2023-04-28T18:11:01")."""
+    when = dates.to_datetime(value)
+    return len(value) > 10 and when is not None and when.tzinfo is None
+
+
+def _offset_from_twin(pub: str, pm: PageMeta, now: Any) -> str:
+    """The offset of another date the page gives for the same wall-clock minute.
+
+    JSON-LD often drops the offset that the page's <meta> or <time> keep
+    ("18:11:01" beside "18:11:01+02:00"): the same clock reading, so the same moment.
+    """
+    clock = dates.to_datetime(pub)
+    if clock is None:
+        return pub
+    values = [v for k in (*_PUB_KEYS, *_MOD_KEYS) for v in pm.meta.get(k, ())]
+    values += [t.get("datetime") or "" for t in pm.times]
+    for value in values[:60]:
+        twin = _date(value, None, now)
+        when = dates.to_datetime(twin) if twin else None
+        if (
+            when is not None
+            and when.tzinfo is not None
+            and when.replace(tzinfo=None, second=0, microsecond=0)
+            == clock.replace(second=0, microsecond=0)
+        ):
+            return clock.replace(tzinfo=when.tzinfo).isoformat()
+    return pub
 
 
 def _local_time(pub: str, pm: PageMeta, default_offset: str | None, now: Any) -> str:

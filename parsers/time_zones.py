@@ -10,6 +10,8 @@ Pure: no network, database or Prefect.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: Zone abbreviations that are unambiguous for our outlets' regions, in minutes east of UTC.
 ZONES = {
@@ -89,3 +91,16 @@ def find_offset(rest: str) -> tuple[int | None, str]:
     if m:
         return ZONES[m.group(1).lower()], rest[: m.start()] + " " + rest[m.end() :]
     return None, rest
+
+
+def zone_offset(zone: str | None, at: datetime | None = None) -> str | None:
+    """The offset ("+04:00") of a named zone at a moment (now by default): how a time
+    written without an offset by an outlet in that zone is read."""
+    if not zone:
+        return None
+    try:
+        info = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    offset = (at or datetime.now(UTC)).astimezone(info).utcoffset()
+    return fmt_offset(int(offset.total_seconds() // 60)) if offset is not None else None

@@ -142,3 +142,31 @@ def test_bad_network_and_schedule_values():
     assert "newsmon.toml:2: settings.allow_addresses[1]: 'localhost' is not an IP network" in text
     assert "newsmon.toml:3: settings.schedule: 'every hour' is not a cron expression" in text
     assert "newsmon.toml:4: settings.timezone: unknown time zone 'Mars/Olympus'" in text
+
+
+def test_a_source_names_the_zone_its_outlet_writes_times_in():
+    cfg = parse_config(
+        '[[sources]]\nname = "trend"\nfeeds = ["https://en.trend.az/feeds/index.rss"]\n'
+        'timezone = "Asia/Baku"\n'
+    )
+    assert cfg.source("trend").timezone == "Asia/Baku"
+    with pytest.raises(ConfigError) as err:
+        parse_config(
+            '[[sources]]\nname = "x"\nfeeds = ["https://x.example/f"]\ntimezone = "Baku"\n'
+        )
+    assert "newsmon.toml:4: sources[0].timezone: unknown time zone 'Baku'" in str(err.value)
+
+
+def test_build_record_reads_times_without_offset_in_the_sources_zone():
+    from flows.config import Source
+    from flows.stages import build_record
+
+    html = (
+        "<html><head><title>Port</title><meta property='article:published_time' "
+        "content='2025-01-10T09:30:00'></head><body><article><h1>Port</h1>"
+        + "<p>The port authority said on Monday that container traffic grew by a third.</p>" * 5
+        + "</article></body></html>"
+    ).encode()
+    src = Source(name="trend", feeds=("https://x.example/f",), timezone="Asia/Baku")
+    art = build_record(html, "https://x.example/a", {}, src)
+    assert art.published_at == "2025-01-10T09:30:00+04:00"

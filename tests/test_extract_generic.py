@@ -650,3 +650,23 @@ def test_outlet_named_as_author_gives_way_to_the_linked_byline() -> None:
     html = page(head=head, body_extra=byline)
     art = extract(html, "https://www.harbourtimes.example/a", now=NOW)
     assert art.author == "Mara Keller"
+
+
+def test_time_only_in_the_visible_dateline_is_read_in_the_outlets_zone() -> None:
+    """No date in the metadata, the day in the URL, the minute only under the headline:
+    the record has the minute, in the zone the source is configured with."""
+    html = page(paras=PARAS).replace(
+        "<h1>Port traffic grows as new terminal fills up</h1>",
+        "<h1>Port traffic grows as new terminal fills up</h1><p class='info'>01.04.2025, 15:25</p>",
+    )
+    assert "15:25" in html
+    url = "https://harbour.example/2025/04/01/port-traffic-grows"
+    art = extract(html, url, now=NOW, default_offset="+02:00")
+    assert art.published_at == "2025-04-01T15:25:00+02:00", art.provenance
+
+
+def test_json_ld_time_without_offset_takes_the_offset_of_the_same_time_elsewhere() -> None:
+    obj = {"@type": "NewsArticle", "headline": "Port", "datePublished": "2025-04-01T18:11:01"}
+    head = ld(obj) + "<meta name='date' content='2025-04-01T18:11:01+02:00'>"
+    art = extract(page(head=head), "https://harbour.example/a", now=NOW)
+    assert art.published_at == "2025-04-01T18:11:01+02:00"
