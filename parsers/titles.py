@@ -80,6 +80,41 @@ def _usable_h1(h: str, site: str | None, url: str | None, title_tag: str | None 
     return not (host and (k == text_key(host) or k == text_key(host.split(".")[0])))
 
 
+def _banner(h1: str, titles: list[str]) -> bool:
+    words = set(re.findall(r"\w+", h1.casefold()))
+    if not titles or len(words) > 3:
+        return False
+    return not any(words & set(re.findall(r"\w+", t.casefold())) for t in titles)
+
+
+_KICKER_SEP_RE = re.compile(r"^(.{3,80}?)\s*(?::|\s[-–—|]\s)\s*(.{10,})$")
+
+
+def _headline_without_kicker(pm: PageMeta, h1: str, keys: list[str]) -> str | None:
+    """The headline of an ``<h1>`` that also holds a kicker ("Premier League",
+    "Eskalation im Nahen Osten - ..."): the part that a metadata title of the page repeats
+    without the rest. Learned from the page itself, not from a list of classes."""
+
+    def alone(rest: str, kicker: str) -> bool:
+        r, k = text_key(rest), text_key(kicker)
+        return len(r) >= 10 and len(k) >= 3 and any(r in key and k not in key for key in keys)
+
+    el = pm.h1_el
+    if el is not None and text_key(el.text_content()) == text_key(h1):
+        parts = [norm_ws(c.text_content()) for c in el]
+        parts = [p for p in parts if text_key(p)]  # separator-only spans (" - ") aside
+        for cut in range(1, len(parts)):
+            kicker, rest = " ".join(parts[:cut]), " ".join(parts[cut:])
+            if alone(rest, kicker):
+                return rest
+    m = _KICKER_SEP_RE.match(h1)
+    # In plain text only when a metadata title is exactly the rest: "Tony Blair: Why ..."
+    # stays whole unless the page itself titles it without "Tony Blair".
+    if m and text_key(m.group(2)) in keys and alone(m.group(2), m.group(1)):
+        return m.group(2)
+    return None
+
+
 def pick_title(pm: PageMeta, url: str | None) -> tuple[str | None, str | None]:
     """The headline as the page shows it.
 
@@ -104,6 +139,16 @@ def pick_title(pm: PageMeta, url: str | None) -> tuple[str | None, str | None]:
             if stripped != x:
                 metas.append((stripped, src))
     h1s = [h for h in pm.h1 if _usable_h1(h, site, url, tt)]
+    if metas:
+        # "기사 상세", "Article detail", "News": a short <h1> sharing no word with any title
+        # the page gives is a placeholder or a section banner, not this page's headline.
+        h1s = [h for h in h1s if not _banner(h, [x for x, src in metas if src != "title"])]
+    if h1s and metas:
+        # The <title> tag is left out: it usually repeats the whole <h1>, kicker and all.
+        social = [text_key(x) for x, src in metas if src != "title"]
+        head = _headline_without_kicker(pm, h1s[0], social) if social else None
+        if head:
+            return head, "h1"
     for h in h1s:
         for x, src in metas:
             if _same(h, x):

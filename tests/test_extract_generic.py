@@ -670,3 +670,48 @@ def test_json_ld_time_without_offset_takes_the_offset_of_the_same_time_elsewhere
     head = ld(obj) + "<meta name='date' content='2025-04-01T18:11:01+02:00'>"
     art = extract(page(head=head), "https://harbour.example/a", now=NOW)
     assert art.published_at == "2025-04-01T18:11:01+02:00"
+
+
+def _titled(h1: str, head: str) -> str:
+    return (
+        f"<html lang='en'><head><meta charset='utf-8'>{head}</head><body><main><article>"
+        f"<h1>{h1}</h1>" + "".join(f"<p>{p}</p>" for p in PARAS) + "</article></main></body></html>"
+    )
+
+
+def test_kicker_inside_the_h1_is_not_part_of_the_headline() -> None:
+    h1 = (
+        "<span class='overline'>Harbour works</span><span class='sr'> - </span>"
+        "<span class='text'>Port traffic grows as new terminal fills up</span>"
+    )
+    head = "<meta property='og:title' content='Port traffic grows as new terminal fills up'>"
+    art = extract(_titled(h1, head), "https://harbour.example/a", now=NOW)
+    assert art.title == "Port traffic grows as new terminal fills up"
+
+
+def test_kicker_glued_with_a_colon_goes_when_the_page_titles_without_it() -> None:
+    obj = {"@type": "NewsArticle", "headline": "New terminal: Port traffic grows by a third"}
+    head = ld(obj) + "<meta property='og:title' content='Port traffic grows by a third'>"
+    art = extract(
+        _titled("New terminal: Port traffic grows by a third", head), "https://h.example/a", now=NOW
+    )
+    assert art.title == "Port traffic grows by a third"
+
+
+def test_a_speaker_before_a_colon_stays_when_the_page_keeps_it() -> None:
+    head = "<meta property='og:title' content='Tony Blair: Why there has to be compromise'>"
+    art = extract(
+        _titled("Tony Blair: Why there has to be compromise", head), "https://h.example/a", now=NOW
+    )
+    assert art.title == "Tony Blair: Why there has to be compromise"
+
+
+@pytest.mark.parametrize("placeholder", ["기사 상세", "Article detail", "News"])
+def test_a_placeholder_page_title_is_not_the_headline(placeholder: str) -> None:
+    html = (
+        f"<html><head><title>{placeholder}</title><meta property='og:title' "
+        f"content='Port traffic grows as new terminal fills up'></head><body><h1>{placeholder}</h1>"
+        "<div class='c'>" + "".join(f"<p>{p}</p>" for p in PARAS) + "</div></body></html>"
+    )
+    art = extract(html, "https://harbour.example/news/view?id=123", now=NOW)
+    assert art.title == "Port traffic grows as new terminal fills up"
