@@ -228,13 +228,17 @@ def real_pages(count: int) -> list[Path] | None:
     return None
 
 
-def real_extraction_row(pages: list[Path]) -> dict:
-    """Extracting every served page once, in one thread: the CPU the monitor must spend."""
+def _bodies(pages: list[Path]) -> list[bytes]:
     import gzip
 
+    return [gzip.decompress(p.read_bytes()) for p in pages]
+
+
+def real_extraction_row(pages: list[Path]) -> dict:
+    """Extracting every served page once, in one thread: the CPU the monitor must spend."""
     from parsers.extract import extract
 
-    bodies = [gzip.decompress(p.read_bytes()) for p in pages]
+    bodies = _bodies(pages)
     t0 = time.monotonic()
     for i, body in enumerate(bodies):
         extract(body, url=f"https://example.org/a/{i}.html")
@@ -252,12 +256,10 @@ def real_extraction_row(pages: list[Path]) -> dict:
 
 def pooled_extraction_row(pages: list[Path]) -> dict:
     """Every page extracted once by the monitor's worker pool, nothing else running."""
-    import gzip
-
     from flows.run import _WORKERS, extraction_pool
     from parsers.extract import extract
 
-    bodies = [gzip.decompress(p.read_bytes()) for p in pages]
+    bodies = _bodies(pages)
     urls = [f"https://example.org/a/{i}.html" for i in range(len(bodies))]
     pool = extraction_pool()
     list(pool.map(extract, bodies[:_WORKERS], urls[:_WORKERS]))  # every worker is up

@@ -100,6 +100,11 @@ _AUTHOR_PATH_RE = re.compile(
 )
 
 
+def _byline_text(raw: str) -> str:
+    """A byline's text without "By", "Written by", and the punctuation around it."""
+    return _BYLINE_NOISE_RE.sub("", norm_ws(raw)).strip(" |,·•-–—*:~")
+
+
 def _name_like(text: str) -> bool:
     words = text.split()
     return (
@@ -117,7 +122,7 @@ def _linked_author(tree: HtmlElement) -> str | None:
     for a in _X_AUTHOR_LINK(tree)[:40]:
         if not _AUTHOR_PATH_RE.search(a.get("href") or ""):
             continue
-        text = _BYLINE_NOISE_RE.sub("", norm_ws(a.text_content())).strip(" |,·•-–—*:~")
+        text = _byline_text(a.text_content())
         if text and _name_like(text) and not _in_comments(a) and text not in names:
             names.append(text)
     return ", ".join(names[:4]) or None
@@ -141,12 +146,8 @@ def _classed_author(tree: HtmlElement) -> str | None:
             parts.append(t)
         if n > 160:
             continue
-        text = norm_ws(" ".join(parts))
-        text = _BYLINE_NOISE_RE.sub("", text).strip(" |,·•-–—*:~")
-        if not text or _NOT_A_NAME_RE.search(text) or _NOT_A_NAME_START_RE.search(text):
-            continue
-        words = text.split()
-        if 1 <= len(words) <= 6 and len(text) <= 60 and any(w[:1].isupper() for w in words):
+        text = _byline_text(" ".join(parts))
+        if text and _name_like(text):
             if not _in_comments(el):
                 return text
     return None
