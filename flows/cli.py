@@ -214,6 +214,38 @@ def cmd_dedup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_boilerplate(args: argparse.Namespace) -> int:
+    if not Path(args.db).exists():
+        _err(f"no store at {args.db}")
+        return EXIT_FAILED
+    db = _open_store(args.db, writable=False)
+    if db is None:
+        return EXIT_FAILED
+    from store.boilerplate import listing
+
+    rows = listing(db, args.source, candidates=args.all)
+    if args.format == "jsonl":
+        for r in rows:
+            print(json.dumps(r.__dict__, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        where = f"source {args.source!r}" if args.source else "any source"
+        print(f"nothing learned yet for {where}")
+        return EXIT_OK
+    current = None
+    for r in rows:
+        if r.source != current:
+            current = r.source
+            print(f"{r.source}: {r.pages_observed} pages observed")
+        mark = "removed " if r.learned else "watching"
+        text = r.text if len(r.text) <= 90 else r.text[:89] + "…"
+        print(
+            f"  {mark} {r.pages_seen:>5} pages ({r.share:4.0%} of recent)  "
+            f"since {r.first_seen[:10]}  {text}"
+        )
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsmon", description=__doc__.splitlines()[0])
@@ -262,6 +294,15 @@ def build_parser() -> argparse.ArgumentParser:
     action.add_argument("--rebuild", action="store_true", help="recompute all signatures")
     p.add_argument("--db", default=DEFAULT_DB)
     p.set_defaults(func=cmd_dedup)
+
+    p = sub.add_parser("boilerplate", help="list the boilerplate learned from each source's pages")
+    p.add_argument("--source", help="only this source")
+    p.add_argument(
+        "--all", action="store_true", help="also blocks seen on 2+ pages that are not removed yet"
+    )
+    p.add_argument("--format", choices=["text", "jsonl"], default="text")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.set_defaults(func=cmd_boilerplate)
 
     # The other modules' commands, in the order `newsmon --help` lists them.
     cli_monitor.register(sub)  # run, reparse

@@ -108,6 +108,10 @@ class Source:
     #: the zone the outlet writes its times in ("Asia/Baku"), for times its pages give
     #: without an offset (a site profile's own offset comes first)
     timezone: str | None = None
+    #: learn the boilerplate this source's pages repeat and remove it (parsers/learned.py)
+    learn_boilerplate: bool = True
+    #: blocks to keep whatever was learned: a paragraph containing one of these stays
+    keep_blocks: tuple[str, ...] = ()
 
     def urls(self) -> list[str]:
         """Every configured web address of the source (for host grouping and messages)."""
@@ -312,7 +316,11 @@ def _check_source(c: Checker, i: int, raw: Any) -> Source | None:
         )
         if v is not None:
             values["max_age_days"] = v
-    for key in ("robots_sitemaps", "enabled"):
+    if "keep_blocks" in raw:
+        keep = c.strings((*at, "keep_blocks"), raw["keep_blocks"])
+        if keep is not None:
+            values["keep_blocks"] = tuple(k.strip() for k in keep if k.strip())
+    for key in ("robots_sitemaps", "enabled", "learn_boilerplate"):
         if key in raw:
             v = c.boolean((*at, key), raw[key])
             if v is not None:

@@ -14,7 +14,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 
 import store
-from flows.config import load_config
+from flows.config import Source, load_config
 from flows.ingestion import IngestCounts, ingest_paths
 from flows.prefect_api import flow_run_id
 from parsers.topics import Topic
@@ -63,6 +63,13 @@ def load_topics(config: str | None) -> list[Topic]:
     return load_config(config).compiled_topics
 
 
+def load_sources(config: str | None) -> list[Source]:
+    """Sources of the config file: how each learns its boilerplate (on by default)."""
+    if not config or not Path(config).exists():
+        return []
+    return load_config(config).sources
+
+
 @flow(name="ingest-files", log_prints=True)
 async def ingest_files(
     paths: list[str],
@@ -72,7 +79,8 @@ async def ingest_files(
 ) -> dict[str, Any]:
     """Ingest plain-text exports, saved HTML and JSON Lines files (folders and .gz accepted).
 
-    ``config`` (a newsmon.toml) supplies the topics new articles are tagged with.
+    ``config`` (a newsmon.toml) supplies the topics new articles are tagged with and
+    how each source learns its boilerplate.
     """
     logger = get_run_logger()
     topics = load_topics(config)
@@ -88,6 +96,7 @@ async def ingest_files(
             run_id=run_id,
             source=source,
             topics=topics,
+            sources=load_sources(config),
             on_file=progress_hook,
         )
         status = "completed"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import store
+from flows.config import Source
 from flows.localfiles import Problem, expand, read_records
 from flows.stages import append_and_tag
 from parsers.record import Article
@@ -49,6 +50,7 @@ def ingest_paths(
     owner: bool = False,
     topics: list[Topic] | None = None,
     skip_unchanged: bool = False,
+    sources: Iterable[Source] = (),
     on_problem: Callable[[Problem], None] | None = None,
     on_file: Callable[[int, int], None] | None = None,
 ) -> IngestCounts:
@@ -57,10 +59,12 @@ def ingest_paths(
     ``source`` names the source of records that do not say theirs; with ``owner`` the
     files belong to that source (a monitor ``files =`` source) and it names every record.
     ``skip_unchanged`` skips a file whose size and modification time are those recorded
-    when it was last read (the monitor reads its files on every run). ``on_problem`` is
+    when it was last read (the monitor reads its files on every run). ``sources`` say how
+    each source learns its boilerplate (lines its files repeat). ``on_problem`` is
     called for every problem after it is recorded; ``on_file(done, total)`` after each file.
     """
     counts = IngestCounts()
+    learning = list(sources)
     db = store.open_db(db_path)
 
     def problem(p: Problem) -> None:
@@ -70,7 +74,9 @@ def ingest_paths(
             on_problem(p)
 
     def append(batch: list[Article]) -> None:
-        result = append_and_tag(db, batch, run_id, topics or [], articles_only=False)
+        result = append_and_tag(
+            db, batch, run_id, topics or [], articles_only=False, sources=learning
+        )
         counts.new += result.new
         counts.duplicates += result.duplicates
         counts.revisions += len(result.revisions)

@@ -20,7 +20,8 @@ from flows.config import Config, Settings, Source, load_config
 from flows.prefect_api import flow_run_id
 from flows.stages import append_and_tag, build_record, not_kept
 from parsers.record import Article
-from store import fetchstate
+from store import boilerplate, fetchstate
+from store.db import writing
 from store.lock import LOCKED_FLOWS, RunLock
 
 
@@ -58,6 +59,7 @@ async def _reparse(
         def work() -> None:
             conn = store.open_db(db)
             try:
+                relearn = _relearn(conn, source, sources)
                 batch: list[Article] = []
                 for pages in _chunks(fetchstate.iter_raw_pages(conn, source=source), batch_size):
                     items = fetchstate.frontier_items(conn, [p.url for p in pages])
@@ -82,15 +84,23 @@ async def _reparse(
                         else:
                             batch.append(art)
                     if len(batch) >= batch_size:
-                        _append(conn, batch)
+                        _append(conn, batch, relearn)
                         batch = []
                 if batch:
-                    _append(conn, batch)
+                    _append(conn, batch, relearn)
             finally:
                 conn.close()
 
-        def _append(conn: sqlite_utils.Database, batch: list[Article]) -> None:
-            result = append_and_tag(conn, batch, run_id, topics, articles_only=False)
+        def _append(conn: sqlite_utils.Database, batch: list[Article], relearn: set[str]) -> None:
+            result = append_and_tag(
+                conn,
+                batch,
+                run_id,
+                topics,
+                articles_only=False,
+                sources=sources.values(),
+                relearn=relearn,
+            )
             counts["new"] += result.new
             counts["duplicates"] += result.duplicates
             counts["revisions"] += len(result.revisions)
@@ -110,6 +120,28 @@ async def _reparse(
         )
         database.close()
     return {"run_id": run_id, **counts}
+
+
+def _relearn(conn: sqlite_utils.Database, only: str | None, sources: dict[str, Source]) -> set[str]:
+    """Sources that learn their boilerplate again from the archive: those whose model has
+    seen fewer pages than the archive holds (a store from before learning, or learning
+    switched on later). Every other source's current model is applied as it is."""
+    rows = conn.execute(
+        "SELECT source, count(*) FROM raw_pages"
+        + (" WHERE source = ?" if only else "")
+        + " GROUP BY source",
+        [only] if only else [],
+    ).fetchall()
+    again = set()
+    for name, archived in rows:
+        src = sources.get(name)
+        if not name or (src is not None and not src.learn_boilerplate):
+            continue
+        if boilerplate.load(conn, name).observed < archived:
+            with writing(conn):
+                boilerplate.reset(conn, name)
+            again.add(name)
+    return again
 
 
 def _chunks(pages: Iterator[fetchstate.RawPage], size: int) -> Iterator[list[fetchstate.RawPage]]:

@@ -208,6 +208,7 @@ def ingest_source_files(ctx: RunContext, src: Source, report: SourceReport) -> N
         owner=True,
         topics=ctx.topics,
         skip_unchanged=True,
+        sources=[src],
         on_problem=lambda p: report.note_problem(p.item, p.stage, p.message),
     )
     report.files += counts.files

@@ -10,6 +10,7 @@ becomes a ``run_errors`` row and a settled ``frontier`` row. No Prefect here
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +21,11 @@ from flows.config import Source
 from flows.context import RunContext, SourceReport
 from flows.fetch import FetchResult, host_of
 from flows.outcomes import HOST_ERRORS, PERMANENT_ERRORS, FetchError
+from parsers import learned
 from parsers.record import Article
 from parsers.topics import Topic
-from store import fetchstate
+from store import boilerplate, fetchstate
+from store.clock import utcnow
 from store.db import writing
 from store.topics import tag_articles
 
@@ -240,7 +243,7 @@ def store_batch(
                 keep.append((page, art))
         try:
             with writing(db):
-                result = _store_pages(db, run_id, keep, topics)
+                result = _store_pages(db, run_id, keep, topics, src)
                 fetchstate.settle(db, settled + [(p.item.key, "done", None) for p, _ in keep])
             return result, failures, skipped
         except Exception as exc:  # noqa: BLE001 - is it one record, or the store?
@@ -250,7 +253,7 @@ def store_batch(
         for page, art in keep:
             try:
                 with writing(db):
-                    one = _store_pages(db, run_id, [(page, art)], topics)
+                    one = _store_pages(db, run_id, [(page, art)], topics, src)
                     fetchstate.settle(db, [(page.item.key, "done", None)])
             except Exception as exc:  # noqa: BLE001 - this record only, if others go in
                 refused.append((page, f"store failed: {type(exc).__name__}: {exc}"[:500]))
@@ -278,8 +281,52 @@ def _store_pages(
     run_id: str,
     pages: list[tuple[Fetched, Article]],
     topics: list[Topic] | None,
+    src: Source,
 ) -> store.BatchResult:
-    return append_and_tag(db, [a for _, a in pages], run_id, topics or [], articles_only=False)
+    return append_and_tag(
+        db, [a for _, a in pages], run_id, topics or [], articles_only=False, sources=[src]
+    )
+
+
+def learn_and_clean(
+    db: sqlite_utils.Database,
+    articles: list[Article],
+    sources: Iterable[Source] = (),
+    *,
+    relearn: Iterable[str] = (),
+) -> None:
+    """Each source learns its boilerplate from the batch's new pages, then every record of
+    the batch is cleaned with what its source has learned, so that a new source's first
+    batch is already clean (call inside the batch's write transaction).
+
+    A page whose URL is already stored is not counted again, except for the sources in
+    ``relearn`` (``newsmon reparse``, learning again from the archive). A source with
+    ``learn_boilerplate = false`` is neither learned nor cleaned.
+    """
+    by_name = {s.name: s for s in sources}
+    groups: dict[str, list[Article]] = {}
+    for art in articles:
+        if art.ok and art.source and art.text:
+            groups.setdefault(art.source, []).append(art)
+    if not groups:
+        return
+    again = set(relearn)
+    stored = fetchstate.stored_urls(db, [a.url for a in articles if a.url])
+    for name, arts in groups.items():
+        src = by_name.get(name)
+        if src is not None and not src.learn_boilerplate:
+            continue
+        model = boilerplate.load(db, name)
+        model.keep = learned.keep_texts(src.keep_blocks if src else ())
+        new = [
+            a.blocks or learned.text_blocks(a.text)
+            for a in arts
+            if name in again or a.url not in stored
+        ]
+        if new and model.learn(new, utcnow()):
+            boilerplate.save(db, model)
+        for art in arts:
+            model.clean(art)
 
 
 def append_and_tag(
@@ -289,9 +336,13 @@ def append_and_tag(
     topics: list[Topic],
     *,
     articles_only: bool = True,
+    sources: Iterable[Source] = (),
+    relearn: Iterable[str] = (),
 ) -> store.BatchResult:
-    """Append a batch and tag its new articles with the topics, in one transaction."""
+    """Clean a batch with its sources' learned boilerplate (learning from it first),
+    append it, and tag its new articles with the topics, in one transaction."""
     with writing(db):
+        learn_and_clean(db, articles, sources, relearn=relearn)
         result = store.append_batch(db, articles, run_id=run_id, articles_only=articles_only)
         if topics and result.new_ids:
             tag_articles(db, topics, result.new_ids)

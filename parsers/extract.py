@@ -23,7 +23,16 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
-from parsers import dates, encoding, html_body, html_clean, html_pagetype, language, metadata
+from parsers import (
+    dates,
+    encoding,
+    html_body,
+    html_clean,
+    html_pagetype,
+    language,
+    learned,
+    metadata,
+)
 from parsers import profiles as profiles_mod
 from parsers.record import Article
 
@@ -207,6 +216,7 @@ def extract(
     now: datetime | None = None,
     profile: str | None = None,
     default_offset: str | None = None,
+    boilerplate: learned.SourceModel | None = None,
 ) -> Article:
     """Turn one fetched page into an article record; never raises.
 
@@ -215,11 +225,16 @@ def extract(
     one (a site profile's own offset comes first).
     ``profile`` names the site profile to use whatever the host (a mirror, an archive copy,
     the offline replica); without it the profile is chosen by the URL's host.
+    ``boilerplate``: what the source's pages were seen to repeat (parsers/learned.py),
+    removed from the body; the record keeps its paragraphs as extracted in ``blocks``.
     """
     try:
-        return _extract(
+        art = _extract(
             html, url, headers, source=source, now=now, profile=profile, offset=default_offset
         )
+        if boilerplate is not None and art.ok:
+            boilerplate.clean(art)
+        return art
     except RecursionError:
         return Article.failed(
             "extract: markup too deeply nested to process", url=url, source=source
@@ -306,6 +321,12 @@ def _extract(
         if body.author and not art.author:
             art.set("author", body.author, "text:byline")
     art.set("text", body.text, body.method or "text")
+    if body.paragraphs:
+        art.blocks = (
+            learned.body_blocks(tree, body.paragraphs)
+            if n_elements <= html_body.ELEMENT_BUDGET
+            else learned.text_blocks(art.text)
+        )
 
     edition = prof.language_for(url) if prof else None
     if prof and edition:

@@ -10,7 +10,19 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+
+class BodyBlock(NamedTuple):
+    """One paragraph of a body as extracted, with what the per-source learner keys it by
+    (parsers/learned.py): the structural ``path`` of the element it came from and its
+    ``template`` (link texts and dates masked). ``key`` is "" for a paragraph never learned."""
+
+    key: str
+    path: str
+    template: str
+    text: str
+
 
 #: Fields of the record that carry article content (as opposed to bookkeeping).
 CONTENT_FIELDS = (
@@ -59,6 +71,9 @@ class Article:
     truncated: bool = False
     #: free-form notes from the parser (e.g. "encoding: declared gb2312, decoded utf-8")
     warnings: list[str] = field(default_factory=list)
+    #: the body's paragraphs before learned boilerplate was removed, with their keys
+    #: (for the per-source learner; not stored and not in ``to_dict``)
+    blocks: list[BodyBlock] = field(default_factory=list, repr=False, compare=False)
 
     def set(self, name: str, value: Any, origin: str) -> None:
         """Set a field and record its provenance in one step (skips empty values)."""
@@ -72,7 +87,9 @@ class Article:
         return self.status == "ok"
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        d = dataclasses.asdict(self)
+        d.pop("blocks", None)
+        return d
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)

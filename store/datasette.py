@@ -63,6 +63,10 @@ OTHER_DESCRIPTIONS = {
     "address), with a summary of what changed.",
     "articles_latest": "Every article in its latest revision.",
     "story_outlets": "Per story: how many outlets carried it and which.",
+    "boilerplate_blocks": "Boilerplate learned per source: blocks its pages repeat (learned = 1: "
+    "removed from new records; example text, pages seen out of pages observed, since when). "
+    "Keep a block with keep_blocks in newsmon.toml.",
+    "boilerplate_sources": "How many pages of each source the boilerplate learner has seen.",
 }
 
 

@@ -507,3 +507,37 @@ def v7_warnings(db: sqlite_utils.Database) -> None:
     """What the parser noticed about a record (charset fixed, mojibake repaired, page cut)."""
     if "warnings" not in db["articles"].columns_dict:
         db.execute('ALTER TABLE "articles" ADD COLUMN "warnings" TEXT')
+
+
+def v8_boilerplate(db: sqlite_utils.Database) -> None:
+    """Per-source learned boilerplate (store/boilerplate.py): the blocks each source's pages
+    repeat, and how many pages of each source were observed."""
+    db.execute(
+        'CREATE TABLE IF NOT EXISTS "boilerplate_sources" (\n'
+        '    "source" TEXT PRIMARY KEY,\n'
+        '    "pages_observed" INTEGER NOT NULL DEFAULT 0,\n'
+        '    "updated_at" TEXT\n'
+        ")"
+    )
+    db.execute(
+        'CREATE TABLE IF NOT EXISTS "boilerplate_blocks" (\n'
+        '    "source" TEXT NOT NULL,\n'
+        '    "key" TEXT NOT NULL,\n'
+        '    "learned" INTEGER NOT NULL DEFAULT 0,\n'
+        '    "example" TEXT,\n'
+        '    "template" TEXT,\n'
+        '    "path" TEXT,\n'
+        '    "pages_seen" INTEGER NOT NULL DEFAULT 0,\n'
+        '    "pages_observed" INTEGER NOT NULL DEFAULT 0,\n'
+        '    "share" REAL,\n'
+        '    "weight" REAL NOT NULL DEFAULT 0,\n'
+        '    "seen_at_page" INTEGER NOT NULL DEFAULT 0,\n'
+        '    "first_seen" TEXT,\n'
+        '    "last_seen" TEXT,\n'
+        '    PRIMARY KEY ("source", "key")\n'
+        ")"
+    )
+    db.execute(
+        'CREATE INDEX IF NOT EXISTS "idx_boilerplate_blocks_learned"\n'
+        '    ON "boilerplate_blocks" ("source", "learned", "pages_seen")'
+    )

@@ -29,6 +29,7 @@ MIGRATIONS: list[Migration] = [
     migrations.v5_topics,
     migrations.v6_health,
     migrations.v7_warnings,
+    migrations.v8_boilerplate,
 ]
 
 #: Module ``migrate()`` functions that re-run a frozen step on their own tables (for

@@ -28,11 +28,12 @@ SHIPPED = [
     ("v5_topics", "9060606e8bd91a292c8e015a691cec341e769cf4fde17d7d7682c1cd59143235"),
     ("v6_health", "5d0ab878cb6a6cb389cda9d1370b8e125844f6c4841b3df2b7389d22bd151176"),
     ("v7_warnings", "f614bb797e1128f452c086c7e67d3caefb49714fe4192c7364203c115b9c495f"),
+    ("v8_boilerplate", "a27c4c3680f946b38f1494c47311dafa51545e94129db662a928b6a5787052a4"),
 ]
 
 #: Checksum of the schema the shipped migrations build (sqlite_master, normalised, without
-#: the FTS5 shadow tables SQLite itself defines): the schema of newsmon's v7 stores.
-SHIPPED_SCHEMA = "4f091ff4f576ee80d939701d3e16078ce6b3bcf10e43c82ebb920ae011b1c2f5"
+#: the FTS5 shadow tables SQLite itself defines): the schema of newsmon's v8 stores.
+SHIPPED_SCHEMA = "6de13de51f37d5774ae9f8f43af863d939f7e5f7f086e906578b91f2f85c9a74"
 
 
 def _canonical(node: object) -> object:

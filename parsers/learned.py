@@ -1,0 +1,413 @@
+"""Boilerplate learned from a source's own pages: the blocks that recur across many of them.
+
+An outlet repeats its boilerplate ("READ ALSO: <a linked headline>", a newsletter box, a
+reproduction notice) on page after page; its articles do not repeat each other. Each
+paragraph of an extracted body gets a key: the structural path of the element it came
+from (tag and classes of it and its parent) and its text template (lower-cased, the text
+of links and any date or time masked, so that "READ ALSO: <another headline>" is one
+template). A :class:`SourceModel` counts on how many distinct pages, and on what share
+of the source's recent pages, each key was seen; a key seen often enough is boilerplate
+and :meth:`SourceModel.clean` removes it from a record.
+
+Pure: the store keeps the model (store/boilerplate.py), the flows learn from each batch
+before storing it, and nothing here touches a database or the network.
+
+Guard rails (docs/profiles.md): a block is removed only when it was seen on at least
+``MIN_PAGES`` distinct pages and on at least ``MIN_SHARE`` of the source's recent pages;
+a removal never takes more than ``MAX_REMOVED_SHARE`` of a body; a dateline, a paragraph
+quoting someone and a long paragraph with figures stay; a block a user listed in the
+source's ``keep_blocks`` stays; pages of one story seen twice in a batch count once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from lxml.html import HtmlElement
+
+from parsers.date_words import MONTHS
+from parsers.record import Article, BodyBlock
+
+__all__ = [
+    "MASK",
+    "LearnedBlock",
+    "SourceModel",
+    "body_blocks",
+    "keep_texts",
+    "text_blocks",
+]
+
+#: Stands for a variable part of a block: a link's text, a date, a time.
+MASK = "⟨⟩"
+#: A block must recur on this many distinct pages before it is removed...
+MIN_PAGES = 3
+#: ...and on this share of the source's recent pages (weighted by recency).
+MIN_SHARE = 0.15
+#: A block that is nothing but masked parts (a bare linked headline) needs this share.
+MIN_SHARE_MASK_ONLY = 0.3
+#: Learned removals never take more than this share of a body's characters.
+MAX_REMOVED_SHARE = 0.5
+#: Recency: a page's weight halves every this many pages of the source.
+HALF_LIFE_PAGES = 100
+#: A block not seen for this many pages of its source is forgotten once it is rare
+#: (a block seen on one page only: always).
+FORGET_AFTER_PAGES = 300
+FORGET_SHARE = 0.02
+#: Two pages of one batch sharing this share of their blocks are one story, counted once.
+SAME_STORY = 0.8
+#: Paragraphs longer than this are never keyed: boilerplate is short.
+MAX_BLOCK_CHARS = 600
+#: Longer paragraphs are compared word for word, without masking dates.
+MAX_TEMPLATE_CHARS = 300
+#: A model keeps at most this many blocks per source (oldest rare ones go first).
+MAX_BLOCKS = 5000
+
+_DECAY = 0.5 ** (1 / HALF_LIFE_PAGES)
+_WS = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
+_MASKS = re.compile(rf"{MASK}(?:[\s,;:|/·•.–—-]*{MASK})+")
+_NUMERIC_DATE = re.compile(
+    r"(?<!\d)(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}(?::\d{2})?)(?!\d)"
+)
+_MONTH_WORDS = frozenset(m for table in MONTHS.values() for m in table if len(m) >= 3)
+#: "12 may 2025", "may 12, 2025", "12 fevral": a word next to a number; masked when the
+#: word is a month name (checked in Python: one alternation of every month name in every
+#: language would be tried at each position of each paragraph).
+_DAY_MONTH = re.compile(r"(?<!\w)\d{1,2}\.?\s*([^\W\d_]{3,})\.?(?:,?\s*\d{4})?(?!\w)")
+_MONTH_DAY = re.compile(r"(?<!\w)([^\W\d_]{3,})\.?\s*\d{1,2}(?:,?\s*\d{4})?(?!\w)")
+_SKIP = frozenset("script style noscript template svg button select option input".split())
+#: How far up from a link its paragraph's element is looked for.
+_UP = 6
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+_QUOTE = re.compile(r'[“«„"]([^“”«»„"]{20,})[”»“"]')
+_WORD = re.compile(r"\w+")
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def template_of(text: str) -> str:
+    """The text a block is compared by: NFKC, folded, dates and times masked."""
+    t = _fold(text)
+    if _DIGIT.search(t):
+        t = _NUMERIC_DATE.sub(MASK, t)
+        t = _MONTH_DAY.sub(_month_date, _DAY_MONTH.sub(_month_date, t))
+    t = _MASKS.sub(MASK, _norm(t))
+    return t[:300]
+
+
+def _fold(text: str) -> str:
+    """``date_words.fold`` at C speed: lower-case without diacritics, NFKC first."""
+    t = unicodedata.normalize("NFKC", text).replace("İ", "i").replace("I", "i").replace("ı", "i")
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", t.lower()))
+
+
+def keep_texts(texts: Iterable[str]) -> tuple[str, ...]:
+    """A user's ``keep_blocks`` as :meth:`SourceModel.clean` compares them."""
+    return tuple(k for k in (_fold(_norm(t)) for t in texts) if k)
+
+
+def _month_date(m: re.Match[str]) -> str:
+    word = m.group(1)
+    return MASK if word in _MONTH_WORDS else m.group(0)
+
+
+def _key(path: str, template: str) -> str:
+    return hashlib.blake2b(f"{path}\n{template}".encode(), digest_size=8).hexdigest()
+
+
+def _block(path: str, masked: str, text: str) -> BodyBlock:
+    if not text or len(text) > MAX_BLOCK_CHARS:
+        return BodyBlock("", path, "", text)
+    if len(masked) > MAX_TEMPLATE_CHARS:
+        # Long: compared as it is (only a word-for-word repeat is boilerplate).
+        template = masked.lower()
+        return BodyBlock(_key(path, template), path, template[:300], text)
+    template = template_of(masked)
+    if not template or not any(ch.isalnum() for ch in template.replace(MASK, "")):
+        if MASK not in template:
+            return BodyBlock("", path, "", text)
+    return BodyBlock(_key(path, template), path, template, text)
+
+
+def text_blocks(text: str) -> list[BodyBlock]:
+    """Blocks of a body known only as text (a plain-text export, a JSON Lines record)."""
+    return [_block("text", p, p) for p in (_norm(x) for x in text.split("\n\n")) if p]
+
+
+def _step(el: HtmlElement) -> str:
+    classes = sorted(set(_DIGIT.sub("0", (el.get("class") or "")).split()))[:3]
+    return el.tag + "".join(f".{c}" for c in classes)
+
+
+def _path(el: HtmlElement) -> str:
+    parent = el.getparent()
+    own = _step(el)
+    return f"{_step(parent)}>{own}" if parent is not None else own
+
+
+def _masked_text(el: HtmlElement) -> str:
+    """The element's text with each link's text replaced by the mask."""
+    out: list[str] = []
+
+    def walk(node: HtmlElement, depth: int) -> None:
+        if node.text:
+            out.append(node.text)
+        for child in node:
+            tag = child.tag
+            if isinstance(tag, str) and tag not in _SKIP:
+                if tag == "a":
+                    if "".join(child.itertext()).strip():
+                        out.append(f" {MASK} ")
+                elif depth < 30:
+                    walk(child, depth + 1)
+                else:
+                    out.append("".join(child.itertext()))
+            if child.tail:
+                out.append(child.tail)
+
+    walk(el, 0)
+    return "".join(out)
+
+
+def body_blocks(root: HtmlElement, paragraphs: Sequence[str]) -> list[BodyBlock]:
+    """Key each paragraph of a body, by the page element it came from when it has links.
+
+    Only links make a paragraph's template differ from its text, so only paragraphs with
+    a link are looked for in the page: from each link up to the innermost element whose
+    text is a paragraph, which gives the structural path and the masked link texts.
+    Every other paragraph is keyed by its text alone ("text" path). The cost is one pass
+    over the page's links.
+    """
+    wanted = {_norm(p) for p in paragraphs if p and len(p) <= MAX_BLOCK_CHARS}
+    found: dict[str, BodyBlock] = {}
+    if wanted:
+        everything = "\n".join(wanted)
+        body = root.find(".//body")
+        tried: set[HtmlElement] = set()
+        for link in (body if body is not None else root).iter("a"):
+            words = " ".join(link.text_content().split())
+            if not words or words not in everything:
+                continue  # a link of the page's chrome, not of the body
+            el = link.getparent()
+            for _ in range(_UP):
+                if el is None or el in tried or not isinstance(el.tag, str):
+                    break
+                tried.add(el)
+                norm = _norm(el.text_content())
+                if len(norm) > MAX_BLOCK_CHARS:
+                    break
+                if norm in wanted:
+                    if norm not in found:
+                        found[norm] = _block(_path(el), _masked_text(el), norm)
+                    break
+                el = el.getparent()
+    out = []
+    for p in paragraphs:
+        hit = found.get(_norm(p))
+        out.append(hit._replace(text=p) if hit else _block("text", p, p))
+    return out
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass
+class LearnedBlock:
+    """A block of one source and how often its pages carried it."""
+
+    key: str
+    path: str
+    template: str
+    example: str
+    #: distinct pages it was seen on
+    pages: int = 0
+    #: recency-weighted count of those pages, as of page number ``seen_at``
+    weight: float = 0.0
+    #: the source's page number (``SourceModel.observed``) when it was last seen
+    seen_at: int = 0
+    first_seen: str = ""
+    last_seen: str = ""
+
+
+def _total(n: int) -> float:
+    """The weight of every page of a source after ``n`` pages."""
+    return (1 - _DECAY**n) / (1 - _DECAY) if n > 0 else 0.0
+
+
+@dataclass
+class SourceModel:
+    """What one source's pages repeat; learned by :meth:`learn`, applied by :meth:`clean`."""
+
+    source: str
+    #: pages of the source seen so far
+    observed: int = 0
+    blocks: dict[str, LearnedBlock] = field(default_factory=dict)
+    #: blocks a user keeps whatever was learned (``keep_blocks``), folded
+    keep: tuple[str, ...] = ()
+    #: keys changed or forgotten since the model was loaded (what the store writes)
+    changed: set[str] = field(default_factory=set, repr=False)
+    forgotten: set[str] = field(default_factory=set, repr=False)
+
+    def share(self, block: LearnedBlock) -> float:
+        """The share of the source's recent pages that carry ``block``."""
+        total = _total(self.observed)
+        if not total:
+            return 0.0
+        return min(1.0, block.weight * _DECAY ** (self.observed - block.seen_at) / total)
+
+    def is_boilerplate(self, block: LearnedBlock) -> bool:
+        if block.pages < MIN_PAGES:
+            return False
+        bare = not any(ch.isalnum() for ch in block.template.replace(MASK, ""))
+        return self.share(block) >= (MIN_SHARE_MASK_ONLY if bare else MIN_SHARE)
+
+    def learned(self) -> list[LearnedBlock]:
+        """The blocks removed today, most common first."""
+        found = [b for b in self.blocks.values() if self.is_boilerplate(b)]
+        return sorted(found, key=lambda b: (-self.share(b), b.first_seen))
+
+    # ----------------------------------------------------------------- learning
+    def learn(self, pages: Iterable[Sequence[BodyBlock]], now: str) -> int:
+        """Count the blocks of new pages of the source; returns the pages counted.
+
+        A page sharing most of its long paragraphs with a page counted in this call is the
+        same story again (a second URL, a syndicated copy) and is not counted twice.
+        """
+        seen: list[frozenset[str]] = []
+        counted = 0
+        for blocks in pages:
+            if not any(b.key for b in blocks):
+                continue
+            # A story is told by its long paragraphs (boilerplate is mostly short lines).
+            story = frozenset(b.key for b in blocks if b.key and len(b.text.split()) >= 12)
+            if story and any(len(story & o) >= SAME_STORY * len(story | o) for o in seen):
+                continue
+            seen.append(story)
+            self.observed += 1
+            counted += 1
+            for b in {b.key: b for b in blocks if b.key}.values():
+                lb = self.blocks.get(b.key)
+                if lb is None:
+                    lb = self.blocks[b.key] = LearnedBlock(
+                        b.key, b.path, b.template, b.text[:300], first_seen=now
+                    )
+                    self.forgotten.discard(b.key)
+                lb.weight = lb.weight * _DECAY ** (self.observed - lb.seen_at) + 1
+                lb.seen_at = self.observed
+                lb.pages += 1
+                lb.last_seen = now
+                self.changed.add(b.key)
+        if counted:
+            self._forget()
+        return counted
+
+    def _forget(self) -> None:
+        stale = [
+            k
+            for k, b in self.blocks.items()
+            if self.observed - b.seen_at > FORGET_AFTER_PAGES
+            and (b.pages < 2 or self.share(b) < FORGET_SHARE)
+        ]
+        extra = len(self.blocks) - len(stale) - MAX_BLOCKS
+        if extra > 0:
+            going = set(stale)
+            rare = sorted(
+                (b for k, b in self.blocks.items() if k not in going),
+                key=lambda b: (b.pages, b.seen_at),
+            )
+            stale += [b.key for b in rare[:extra]]
+        for k in stale:
+            del self.blocks[k]
+            self.changed.discard(k)
+            self.forgotten.add(k)
+
+    # ----------------------------------------------------------------- applying
+    def _kept(self, text: str) -> bool:
+        low = _fold(_norm(text))
+        return any(k in low for k in self.keep)
+
+    def clean(self, art: Article) -> Article:
+        """Remove the learned boilerplate from a record's body (in place; returns it).
+
+        Works from the paragraphs as extracted (``art.blocks``), so cleaning again with a
+        better model starts from the same text. What was removed, and why, goes to
+        ``provenance["boilerplate"]``; a removal held back by the size guard to ``warnings``.
+        """
+        blocks = art.blocks
+        cleaned_before = "boilerplate" in art.provenance
+        if not blocks or not (cleaned_before or "\n\n".join(b.text for b in blocks) == art.text):
+            # No page behind the record, or a text changed since: key what it is now.
+            blocks = art.blocks = text_blocks(art.text or "")
+        art.provenance.pop("boilerplate", None)
+        art.text = "\n\n".join(b.text for b in blocks)
+        if not blocks or not self.blocks:
+            return art
+        candidates: list[tuple[float, int, LearnedBlock]] = []
+        for i, b in enumerate(blocks):
+            lb = self.blocks.get(b.key) if b.key else None
+            if lb is None or not self.is_boilerplate(lb):
+                continue
+            if self._kept(b.text) or protected(b, i):
+                continue
+            candidates.append((self.share(lb), i, lb))
+        if not candidates:
+            return art
+        total = sum(len(b.text) for b in blocks) or 1
+        budget = MAX_REMOVED_SHARE * total
+        removed: dict[int, LearnedBlock] = {}
+        held = 0
+        for _share, i, lb in sorted(candidates, key=lambda c: (-c[0], c[1])):
+            size = len(blocks[i].text)
+            if size <= budget:
+                budget -= size
+                removed[i] = lb
+            else:
+                held += 1
+        if held:
+            note = (
+                f"boilerplate: {held} learned block(s) kept, removing them would take more "
+                f"than {MAX_REMOVED_SHARE:.0%} of the body"
+            )
+            art.warnings = [w for w in art.warnings if not w.startswith("boilerplate: ")]
+            art.warnings.append(note)
+        if not removed:
+            return art
+        art.text = "\n\n".join(b.text for i, b in enumerate(blocks) if i not in removed)
+        notes = [
+            f"{_short(blocks[i].text)!r} ({lb.pages} of {self.observed} pages)"
+            for i, lb in sorted(removed.items())
+        ]
+        art.provenance["boilerplate"] = (
+            f"learned from {self.source}: removed {len(removed)} block(s): " + "; ".join(notes)
+        )[:1000]
+        return art
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+_DATELINE = re.compile(r"^[^\W\d_]{3,}(?:[ -][^\W\d_]+){0,3}\s*(?:,|\(|—|–|-)")
+
+
+def protected(block: BodyBlock, index: int) -> bool:
+    """Paragraphs that stay whatever recurs: a dateline opening the body, a quotation,
+    a long paragraph with figures (the facts of a story)."""
+    text = block.text
+    if index <= 1 and len(text) <= 200:
+        m = _DATELINE.match(text)
+        if m and m.group(0).split()[0].rstrip(",(—–-").isupper():
+            return True
+    if _QUOTE.search(text) and len(_WORD.findall(text)) >= 8:
+        return True
+    words = len(_WORD.findall(text))
+    return words >= 25 and bool(_DIGIT.search(text)) and MASK not in block.template
