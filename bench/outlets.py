@@ -1,7 +1,8 @@
 """Outlet benchmark: how clean stored article bodies are on outlets nobody wrote rules for.
 
-demo/outlets.py serves designed outlets (6 dev, 3 held out, designed apart) on 127.0.0.1,
-one port each, around real English, Azerbaijani and Russian texts from ../shared/corpus,
+demo/outlets.py serves designed outlets (6 dev, 3 held out, designed apart; 3 more held
+out in demo/outlets_heldout.py) on 127.0.0.1, one port each, around real English,
+Azerbaijani and Russian texts from ../shared/corpus,
 with each outlet's own in-body boilerplate: read-also lines, newsletter and app boxes,
 copyright lines, captions, ad labels, author and tag lines, related boxes. For every outlet
 and N in (1, 5, 10, 30), a fresh store and configuration, a feed of the outlet's N newest
@@ -20,7 +21,11 @@ Metrics (per outlet and N; pages the monitor did not store count as F1 0, all lo
   paragraph's token 3-grams there);
 - stored: pages stored / pages in the feed.
 
-Usage: python bench/outlets.py [--quick] [--no-write] [--learning off]
+Then, unless --skip-checks, bench/learning_checks.py: the largest N again with learning
+off, the learner on real sites' pages (WCXB-dev, Fundus), and extraction time with and
+without the learner.
+
+Usage: python bench/outlets.py [--quick] [--no-write] [--learning off] [--skip-checks]
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ from demo.outlets import (  # noqa: E402
     Site,
     build_site,
 )
+from demo.outlets_heldout import MORE_HELD_OUT  # noqa: E402
 
 NS = (1, 5, 10, 30)
 QUICK_NS = (1, 5)
@@ -283,6 +289,20 @@ def kinds_table(n: int, specs: list[OutletSpec], scores: dict) -> str:
 
 
 # --------------------------------------------------------------------------- main
+def _learning_off_refused(tmp: Path, spec: OutletSpec) -> str | None:
+    """Why this monitor's configuration refuses ``learn_boilerplate = false`` (None: it
+    accepts it)."""
+    from flows.config import ConfigError, load_config
+
+    probe = tmp / "probe.toml"
+    probe.write_text(config_text(tmp / "p.db", spec, "http://127.0.0.1:9/f", 1, False))
+    try:
+        load_config(str(probe))
+    except ConfigError as exc:
+        return str(exc)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help=f"outlets {QUICK_OUTLETS}, N {QUICK_NS}")
@@ -293,10 +313,15 @@ def main(argv: list[str] | None = None) -> int:
         default="on",
         help="off: learn_boilerplate = false for every source (the monitor's default: on)",
     )
+    ap.add_argument(
+        "--skip-checks",
+        action="store_true",
+        help="skip bench/learning_checks.py (learning off vs on, real sites, extraction time)",
+    )
     args = ap.parse_args(argv)
     started = time.monotonic()
     ns = QUICK_NS if args.quick else NS
-    specs = [s for s in OUTLETS if not args.quick or s.key in QUICK_OUTLETS]
+    specs = [s for s in (*OUTLETS, *MORE_HELD_OUT) if not args.quick or s.key in QUICK_OUTLETS]
     specs.sort(key=lambda s: s.held_out)
     try:
         sites = [build_site(s, max(ns)) for s in specs]
@@ -324,16 +349,10 @@ def _bench(
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     logging.basicConfig(level=logging.ERROR)
-    if not learning:
-        from flows.config import ConfigError, load_config
-
-        probe = tmp / "probe.toml"
-        probe.write_text(config_text(tmp / "p.db", specs[0], "http://127.0.0.1:9/f", 1, False))
-        try:
-            load_config(str(probe))
-        except ConfigError as exc:
-            print(f"--learning off: this monitor does not accept learn_boilerplate yet:\n{exc}")
-            return 2
+    off_refused = _learning_off_refused(tmp, specs[0])
+    if not learning and off_refused:
+        print(f"--learning off: this monitor does not accept learn_boilerplate yet:\n{off_refused}")
+        return 2
     scores: dict[tuple[str, int], tuple[Score, Score]] = {}
     surprises: list[str] = []
     trafilatura_cache: dict[tuple[str, int], str] = {}
@@ -360,7 +379,20 @@ def _bench(
                     f"F1 {nm.f1 / n:.3f} (trafilatura {tf.f1 / n:.3f})",
                     flush=True,
                 )
-    elapsed = time.monotonic() - started
+        elapsed = time.monotonic() - started
+        checks: list[str] = []
+        if not args.skip_checks:
+            import learning_checks
+
+            n = max(ns)
+            if not learning:
+                print(f"learning off vs on skipped: this run has learning {args.learning}")
+            elif off_refused:
+                print(f"learning off vs on skipped: learn_boilerplate refused:\n{off_refused}")
+            else:
+                print(f"learning off, N={n}:", flush=True)
+                on = {s.spec.key: scores[s.spec.key, n][0] for s in sites}
+                checks.append(learning_checks.learning_off_on(server, sites, specs, n, tmp, on))
     langs = Counter(s.language for s in specs)
     intro = (
         f"{len(specs)} designed outlets ({sum(not s.held_out for s in specs)} dev, "
@@ -380,10 +412,20 @@ def _bench(
         "article ground truth, report.az, Kommersant and the item descriptions of Russian "
         "feeds), read from ../shared at run time; the pages around them are designed."
     )
+    if not args.skip_checks:
+        import learning_checks
+
+        print("real sites:", flush=True)
+        checks.append(learning_checks.real_sites(limit_groups=4 if args.quick else None))
+        print("extraction time:", flush=True)
+        checks.append(learning_checks.extraction_time(limit=30 if args.quick else 300))
+        checks_secs = time.monotonic() - started - elapsed
+        body += "\n\n" + "\n\n".join(checks)
+        body += f"\n\nThe checks above took {checks_secs:.0f} s more."
     print(body)
     if surprises:
         print("\nnot as expected:\n" + "\n".join(f"- {s}" for s in surprises))
-    print(f"\nbench/outlets.py took {elapsed:.1f} s")
+    print(f"\nbench/outlets.py took {time.monotonic() - started:.1f} s")
     if not args.no_write and not args.quick:
         write_section("outlets", "Outlets nobody wrote rules for", body)
         print(f"written to {DOCS.relative_to(ROOT)}")

@@ -154,6 +154,37 @@ def _linear_body(tree: HtmlElement) -> tuple[list[str], str]:
     return html_clean.render(html_clean.prune(root, by_attr=False, link_lists=False)), "page"
 
 
+#: A table of a row or two whose cells hold the headline or the paragraphs lays out a page
+#: (menu | article | sidebar); a data table has more rows, or header cells.
+_LAYOUT_TABLES = etree.XPath("//table[not(.//th)][.//td[.//h1 or count(.//p) >= 3]]")
+_TABLE_PARTS = frozenset(("table", "tbody", "thead", "tfoot", "tr", "td", "th"))
+
+
+def _owned(table: HtmlElement, tag: str) -> list[HtmlElement]:
+    return [el for el in table.iter(tag) if next(el.iterancestors("table"), None) is table]
+
+
+def _is_layout(table: HtmlElement) -> bool:
+    rows = _owned(table, "tr")
+    return 1 <= len(rows) <= 3 and all(len([c for c in row if c.tag == "td"]) <= 4 for row in rows)
+
+
+def unwrap_layout_tables(tree: HtmlElement) -> int:
+    """Turn layout tables into plain blocks, in place; returns how many.
+
+    An old-style page lays out its menu, article and sidebar as cells of one table row;
+    read as a table, the whole row becomes one line with the menu and the sidebar in it.
+    As blocks, each cell is read on its own like any other container.
+    """
+    tables = [t for t in _LAYOUT_TABLES(tree) if _is_layout(t)]
+    for table in tables:
+        for el in table.iter(*_TABLE_PARTS):
+            owner = el if el.tag == "table" else next(el.iterancestors("table"), None)
+            if owner is table:
+                el.tag = "div"
+    return len(tables)
+
+
 def element_count(tree: HtmlElement) -> int:
     return int(_COUNT(tree))
 
@@ -175,6 +206,7 @@ def generic_body(
         )
         paras, method = _linear_body(tree)
     else:
+        unwrap_layout_tables(tree)
         paras, warn = _trafilatura(tree, url)
         method = "trafilatura" if paras else ""
         if warn:

@@ -43,12 +43,17 @@ __all__ = [
 
 #: Stands for a variable part of a block: a link's text, a date, a time.
 MASK = "⟨⟩"
+#: Stands for any value after a label ("Tags: ⟨…⟩"): a looser template than ``MASK``.
+MASK_ANY = "⟨…⟩"
+#: The key of a line that is a few words and a link, whatever the words (per path).
+LINK_LINE = "… ⟨⟩"
 #: A block must recur on this many distinct pages before it is removed...
 MIN_PAGES = 3
 #: ...and on this share of the source's recent pages (weighted by recency).
-MIN_SHARE = 0.15
-#: A block that is nothing but masked parts (a bare linked headline) needs this share.
-MIN_SHARE_MASK_ONLY = 0.3
+MIN_SHARE = 0.1
+#: A block that is nothing but masked parts (a bare linked headline) or a label with any
+#: value ("Tags: …") needs this share.
+MIN_SHARE_LOOSE = 0.25
 #: Learned removals never take more than this share of a body's characters.
 MAX_REMOVED_SHARE = 0.5
 #: Recency: a page's weight halves every this many pages of the source.
@@ -61,6 +66,15 @@ FORGET_SHARE = 0.02
 SAME_STORY = 0.8
 #: Paragraphs longer than this are never keyed: boilerplate is short.
 MAX_BLOCK_CHARS = 600
+#: A line opening with a label and a value this short ("Tags: …", "Müəllif: …") is
+#: compared by its label alone (a list item, "- Memory: 8 GB", is not a label line).
+LABEL_VALUE_WORDS = 12
+#: Frames count in the first and the last paragraphs of a body only.
+EDGE_FIRST = 2
+EDGE_LAST = 3
+#: Lines of this many words also count by their opening and closing words (``_frames``).
+FRAME_MIN_WORDS = 3
+FRAME_MAX_WORDS = 10
 #: Longer paragraphs are compared word for word, without masking dates.
 MAX_TEMPLATE_CHARS = 300
 #: A model keeps at most this many blocks per source (oldest rare ones go first).
@@ -77,6 +91,14 @@ _MONTH_WORDS = frozenset(m for table in MONTHS.values() for m in table if len(m)
 #: "12 may 2025", "may 12, 2025", "12 fevral": a word next to a number; masked when the
 #: word is a month name (checked in Python: one alternation of every month name in every
 #: language would be tried at each position of each paragraph).
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_CODE = re.compile(
+    r"[{}]|[;(]\s*$|=>|^\s*(?:import|export|return|const|let|var|def|fn|function|class)\b"
+    r"|^\s*\|.*\|\s*$"  # a table row as the extractor writes it
+)
+_BULLET = re.compile(r"^\s*[-–•*·▪]\s")
+_LINK_LINE = re.compile(rf"^([^⟨]{{0,60}}?)\s*{MASK}[\s»→›.!:]*$")
+_LABEL = re.compile(r"([^\W\d_][^:：.!?]{1,38}?)\s*[:：]\s*\S")
 _DAY_MONTH = re.compile(r"(?<!\w)\d{1,2}\.?\s*([^\W\d_]{3,})\.?(?:,?\s*\d{4})?(?!\w)")
 _MONTH_DAY = re.compile(r"(?<!\w)([^\W\d_]{3,})\.?\s*\d{1,2}(?:,?\s*\d{4})?(?!\w)")
 _SKIP = frozenset("script style noscript template svg button select option input".split())
@@ -125,17 +147,55 @@ def _key(path: str, template: str) -> str:
 
 
 def _block(path: str, masked: str, text: str) -> BodyBlock:
-    if not text or len(text) > MAX_BLOCK_CHARS:
+    if not text or len(text) > MAX_BLOCK_CHARS or _CODE.search(text):
+        # Code lines recur across a site's samples ("try {", "return (") and are content.
         return BodyBlock("", path, "", text)
     if len(masked) > MAX_TEMPLATE_CHARS:
         # Long: compared as it is (only a word-for-word repeat is boilerplate).
         template = masked.lower()
         return BodyBlock(_key(path, template), path, template[:300], text)
     template = template_of(masked)
+    label = _LABEL.match(template)
+    if (
+        label
+        and len(label.group(1).split()) <= 4
+        and len(template[label.end() - 1 :].split()) <= LABEL_VALUE_WORDS
+        and not _BULLET.match(template)
+    ):
+        # "Topics: …", "Müəllif: …", "Текст: …": a label whose value changes from page to
+        # page is one block of the outlet's template.
+        framed = f"{label.group(1).strip()}: {MASK_ANY}"
+        if template != framed.replace(MASK_ANY, MASK):
+            template = framed
     if not template or not any(ch.isalnum() for ch in template.replace(MASK, "")):
         if MASK not in template:
             return BodyBlock("", path, "", text)
-    return BodyBlock(_key(path, template), path, template, text)
+    lead = _LINK_LINE.match(template)
+    tag = path.rsplit(">", 1)[-1].split(".", 1)[0]
+    if path != "text" and tag not in _HEADINGS and lead and len(lead.group(1).split()) <= 5:
+        # A few words and a link ("READ ALSO: …", "Don't miss »", a related headline): an
+        # outlet words these lines several ways in one place; one block per place.
+        return BodyBlock(_key(path, LINK_LINE), path, template, text)
+    return BodyBlock(_key(path, template), path, template, text, _frames(path, template))
+
+
+def _frames(path: str, template: str) -> tuple[tuple[str, str], ...]:
+    """The opening and the closing words of a short line, each with the rest masked: an
+    author or credit line whose name changes from page to page is one of these."""
+    words = template.split()
+    if not FRAME_MIN_WORDS <= len(words) <= FRAME_MAX_WORDS or MASK_ANY in template:
+        return ()
+    out = []
+    for frame in (f"{' '.join(words[:2])} {MASK_ANY}", f"{MASK_ANY} {' '.join(words[-3:])}"):
+        if any(ch.isalpha() for ch in frame.replace(MASK_ANY, "").replace(MASK, "")):
+            out.append((_key(path, frame), frame))
+    return tuple(out)
+
+
+def _edge_frames(block: BodyBlock, index: int, last: int) -> tuple[tuple[str, str], ...]:
+    """A line's frames count only at the edges of a body, where bylines, credits and tag
+    lines sit; inside it, lines that open alike ("What is …", "- No …") are content."""
+    return block.frames if index < EDGE_FIRST or index >= last else ()
 
 
 def text_blocks(text: str) -> list[BodyBlock]:
@@ -154,6 +214,13 @@ def _path(el: HtmlElement) -> str:
     return f"{_step(parent)}>{own}" if parent is not None else own
 
 
+def _elsewhere(link: HtmlElement) -> bool:
+    """A link to another page: its text changes with the page it points to. An anchor in
+    the page ("#section", a heading's "¶") is part of the text."""
+    href = (link.get("href") or "").strip()
+    return bool(href) and not href.startswith(("#", "javascript:"))
+
+
 def _masked_text(el: HtmlElement) -> str:
     """The element's text with each link's text replaced by the mask."""
     out: list[str] = []
@@ -164,7 +231,7 @@ def _masked_text(el: HtmlElement) -> str:
         for child in node:
             tag = child.tag
             if isinstance(tag, str) and tag not in _SKIP:
-                if tag == "a":
+                if tag == "a" and _elsewhere(child):
                     if "".join(child.itertext()).strip():
                         out.append(f" {MASK} ")
                 elif depth < 30:
@@ -194,6 +261,8 @@ def body_blocks(root: HtmlElement, paragraphs: Sequence[str]) -> list[BodyBlock]
         body = root.find(".//body")
         tried: set[HtmlElement] = set()
         for link in (body if body is not None else root).iter("a"):
+            if not _elsewhere(link):
+                continue
             words = " ".join(link.text_content().split())
             if not words or words not in everything:
                 continue  # a link of the page's chrome, not of the body
@@ -268,7 +337,11 @@ class SourceModel:
         if block.pages < MIN_PAGES:
             return False
         bare = not any(ch.isalnum() for ch in block.template.replace(MASK, ""))
-        return self.share(block) >= (MIN_SHARE_MASK_ONLY if bare else MIN_SHARE)
+        loose = block.template.endswith(MASK_ANY) or block.template.startswith(MASK_ANY)
+        if loose or (bare and block.path == "text"):
+            # A bare link or a label with any value: looser templates, more evidence.
+            return self.share(block) >= MIN_SHARE_LOOSE
+        return self.share(block) >= MIN_SHARE
 
     def learned(self) -> list[LearnedBlock]:
         """The blocks removed today, most common first."""
@@ -294,18 +367,25 @@ class SourceModel:
             seen.append(story)
             self.observed += 1
             counted += 1
-            for b in {b.key: b for b in blocks if b.key}.values():
-                lb = self.blocks.get(b.key)
+            last = len(blocks) - EDGE_LAST
+            keyed = {
+                key: (b, template)
+                for i, b in enumerate(blocks)
+                if b.key
+                for key, template in ((b.key, b.template), *_edge_frames(b, i, last))
+            }
+            for key, (b, template) in keyed.items():
+                lb = self.blocks.get(key)
                 if lb is None:
-                    lb = self.blocks[b.key] = LearnedBlock(
-                        b.key, b.path, b.template, b.text[:300], first_seen=now
+                    lb = self.blocks[key] = LearnedBlock(
+                        key, b.path, template, b.text[:300], first_seen=now
                     )
-                    self.forgotten.discard(b.key)
+                    self.forgotten.discard(key)
                 lb.weight = lb.weight * _DECAY ** (self.observed - lb.seen_at) + 1
                 lb.seen_at = self.observed
                 lb.pages += 1
                 lb.last_seen = now
-                self.changed.add(b.key)
+                self.changed.add(key)
         if counted:
             self._forget()
         return counted
@@ -353,11 +433,16 @@ class SourceModel:
             return art
         candidates: list[tuple[float, int, LearnedBlock]] = []
         for i, b in enumerate(blocks):
-            lb = self.blocks.get(b.key) if b.key else None
-            if lb is None or not self.is_boilerplate(lb):
+            if not b.key:
                 continue
-            if self._kept(b.text) or protected(b, i):
+            found = [
+                lb
+                for key in (b.key, *(k for k, _ in _edge_frames(b, i, len(blocks) - EDGE_LAST)))
+                if (lb := self.blocks.get(key)) is not None and self.is_boilerplate(lb)
+            ]
+            if not found or self._kept(b.text) or protected(b, i):
                 continue
+            lb = max(found, key=self.share)
             candidates.append((self.share(lb), i, lb))
         if not candidates:
             return art
@@ -407,7 +492,9 @@ def protected(block: BodyBlock, index: int) -> bool:
         m = _DATELINE.match(text)
         if m and m.group(0).split()[0].rstrip(",(—–-").isupper():
             return True
-    if _QUOTE.search(text) and len(_WORD.findall(text)) >= 8:
+    # A quotation in the paragraph's own words (a quoted headline in a link is not one).
+    said = block.template if block.template and MASK_ANY not in block.template else text
+    if _QUOTE.search(said) and len(_WORD.findall(said)) >= 8:
         return True
     words = len(_WORD.findall(text))
     return words >= 25 and bool(_DIGIT.search(text)) and MASK not in block.template

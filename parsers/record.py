@@ -22,6 +22,9 @@ class BodyBlock(NamedTuple):
     path: str
     template: str
     text: str
+    #: looser keys of a short line, (key, template): its opening words or its closing words
+    #: with the rest masked ("reporting by ⟨…⟩", "⟨…⟩ contributed to this report")
+    frames: tuple[tuple[str, str], ...] = ()
 
 
 #: Fields of the record that carry article content (as opposed to bookkeeping).

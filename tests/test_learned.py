@@ -146,7 +146,8 @@ def test_guard_rails_keep_datelines_quotes_and_facts():
         "for China across the Caspian Sea"
     )
     model = _model_removing([dateline, quote, facts, COPYRIGHT])
-    assert sum(model.is_boilerplate(b) for b in model.blocks.values()) == 4
+    learnt = {b.key for b in model.learned()}
+    assert all(b.key in learnt for b in text_blocks("\n\n".join([dateline, quote, facts])))
     real = "A real paragraph of this story. " * 3
     body = "\n\n".join([dateline, quote, facts, real.strip(), COPYRIGHT])
     art = model.clean(Article(text=body))
@@ -269,3 +270,26 @@ def test_cleaning_any_text_keeps_order_and_at_least_half(learnt, body):
     total = sum(len(b.text) for b in text_blocks(text))
     assert sum(len(p) for p in kept) >= total * (1 - learned.MAX_REMOVED_SHARE) - 1
     json.dumps(art.provenance)
+
+
+def test_a_credit_line_whose_names_change_is_learned_by_its_fixed_words():
+    rng = random.Random(7)
+    names = ["Lale Hasanova", "Tom Reed", "Ivan Petrov", "Aysel Karimova", "Jo Chen"]
+    pages = []
+    for _ in range(10):
+        a, b = rng.sample(names, 2)
+        pages.append(
+            "\n\n".join(
+                [
+                    _para(rng, 40),
+                    _para(rng, 35),
+                    f"Reporting by {a}; editing by {b}",
+                    f"{b} contributed to this report.",
+                ]
+            )
+        )
+    model = SourceModel("S")
+    model.learn([text_blocks(p) for p in pages], "t")
+    for text in pages:
+        art = model.clean(Article(text=text))
+        assert art.text == "\n\n".join(text.split("\n\n")[:2])
