@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from parsers.date_words import MONTHS
@@ -69,6 +70,12 @@ MAX_BLOCK_CHARS = 600
 #: A line opening with a label and a value this short ("Tags: …", "Müəllif: …") is
 #: compared by its label alone (a list item, "- Memory: 8 GB", is not a label line).
 LABEL_VALUE_WORDS = 12
+#: A line of at most this many words, in a place of its own, also counts by its place.
+PLACE_WORDS = 12
+#: Paragraphs this long show where a page's content is (no line there counts by place).
+CONTENT_WORDS = 20
+#: The template of a place key: any text at that place.
+PLACE = f"{MASK_ANY} @"
 #: Frames count in the first and the last paragraphs of a body only.
 EDGE_FIRST = 2
 EDGE_LAST = 3
@@ -94,16 +101,18 @@ _MONTH_WORDS = frozenset(m for table in MONTHS.values() for m in table if len(m)
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _CODE = re.compile(
     r"[{}]|[;(]\s*$|=>|^\s*(?:import|export|return|const|let|var|def|fn|function|class)\b"
-    r"|^\s*\|.*\|\s*$"  # a table row as the extractor writes it
 )
 _BULLET = re.compile(r"^\s*[-–•*·▪]\s")
+_BY_LENGTH = etree.XPath(
+    "descendant::*[contains($lengths, concat(',', string-length(normalize-space(.)), ','))]"
+)
+_NOT_PLACES = frozenset("h1 h2 h3 h4 h5 h6 li dl dt dd table blockquote pre code q".split())
+_SENTENCE_END = re.compile(r"[.!?…»\"”]\s*$")
 _LINK_LINE = re.compile(rf"^([^⟨]{{0,60}}?)\s*{MASK}[\s»→›.!:]*$")
 _LABEL = re.compile(r"([^\W\d_][^:：.!?]{1,38}?)\s*[:：]\s*\S")
 _DAY_MONTH = re.compile(r"(?<!\w)\d{1,2}\.?\s*([^\W\d_]{3,})\.?(?:,?\s*\d{4})?(?!\w)")
 _MONTH_DAY = re.compile(r"(?<!\w)([^\W\d_]{3,})\.?\s*\d{1,2}(?:,?\s*\d{4})?(?!\w)")
 _SKIP = frozenset("script style noscript template svg button select option input".split())
-#: How far up from a link its paragraph's element is looked for.
-_UP = 6
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 _QUOTE = re.compile(r'[“«„"]([^“”«»„"]{20,})[”»“"]')
 _WORD = re.compile(r"\w+")
@@ -195,7 +204,9 @@ def _frames(path: str, template: str) -> tuple[tuple[str, str], ...]:
 def _edge_frames(block: BodyBlock, index: int, last: int) -> tuple[tuple[str, str], ...]:
     """A line's frames count only at the edges of a body, where bylines, credits and tag
     lines sit; inside it, lines that open alike ("What is …", "- No …") are content."""
-    return block.frames if index < EDGE_FIRST or index >= last else ()
+    if index < EDGE_FIRST or index >= last:
+        return block.frames
+    return tuple(f for f in block.frames if f[1].startswith(PLACE))
 
 
 def text_blocks(text: str) -> list[BodyBlock]:
@@ -246,44 +257,59 @@ def _masked_text(el: HtmlElement) -> str:
 
 
 def body_blocks(root: HtmlElement, paragraphs: Sequence[str]) -> list[BodyBlock]:
-    """Key each paragraph of a body, by the page element it came from when it has links.
+    """Key each paragraph of a body, with what the page element it came from adds.
 
-    Only links make a paragraph's template differ from its text, so only paragraphs with
-    a link are looked for in the page: from each link up to the innermost element whose
-    text is a paragraph, which gives the structural path and the masked link texts.
-    Every other paragraph is keyed by its text alone ("text" path). The cost is one pass
-    over the page's links.
+    The element is the innermost one whose text is the paragraph; one XPath pass picks
+    the elements whose text has the length of a paragraph, so the page is walked in C
+    once. A paragraph with links to other pages is keyed by its element's path and its
+    template with the link texts masked; any other by its text alone ("text" path). A
+    short line in a place of its own (an element with a class, not where the body's long
+    paragraphs are) also counts by that place: a caption or a credit line whose words
+    change from page to page. A paragraph no element matches is keyed by its text.
     """
     wanted = {_norm(p) for p in paragraphs if p and len(p) <= MAX_BLOCK_CHARS}
-    found: dict[str, BodyBlock] = {}
+    elements: dict[str, HtmlElement] = {}
     if wanted:
-        everything = "\n".join(wanted)
         body = root.find(".//body")
-        tried: set[HtmlElement] = set()
-        for link in (body if body is not None else root).iter("a"):
-            if not _elsewhere(link):
-                continue
-            words = " ".join(link.text_content().split())
-            if not words or words not in everything:
-                continue  # a link of the page's chrome, not of the body
-            el = link.getparent()
-            for _ in range(_UP):
-                if el is None or el in tried or not isinstance(el.tag, str):
-                    break
-                tried.add(el)
+        lengths = "," + ",".join(str(n) for n in {len(w) for w in wanted}) + ","
+        for el in _BY_LENGTH(body if body is not None else root, lengths=lengths):
+            if isinstance(el.tag, str) and el.tag not in _SKIP:
                 norm = _norm(el.text_content())
-                if len(norm) > MAX_BLOCK_CHARS:
-                    break
                 if norm in wanted:
-                    if norm not in found:
-                        found[norm] = _block(_path(el), _masked_text(el), norm)
-                    break
-                el = el.getparent()
+                    elements[norm] = el  # document order: the innermost comes last
+    paths = {norm: _path(el) for norm, el in elements.items()}
+    content = {paths[n] for n in paths if len(n.split()) >= CONTENT_WORDS}
     out = []
     for p in paragraphs:
-        hit = found.get(_norm(p))
-        out.append(hit._replace(text=p) if hit else _block("text", p, p))
+        norm = _norm(p)
+        el = elements.get(norm)
+        if el is None:
+            out.append(_block("text", p, p))
+            continue
+        path = paths[norm]
+        if el.tag == "a" and _elsewhere(el):
+            block = _block(path, MASK, norm)._replace(text=p)  # the paragraph is a link
+        elif any(_elsewhere(a) for a in el.iter("a")):
+            block = _block(path, _masked_text(el), norm)._replace(text=p)
+        else:
+            block = _block("text", p, p)
+        if block.key and path not in content and _own_place(el, path, norm):
+            frame = f"{PLACE} {path}"
+            block = block._replace(frames=(*block.frames, (_key(path, frame), frame)))
+        out.append(block)
     return out
+
+
+def _own_place(el: HtmlElement, path: str, text: str) -> bool:
+    """A short line, not a sentence, in an element a class sets apart (its own or its
+    parent's), neither in nor being a heading, list, table, code or quotation."""
+    return (
+        "." in path
+        and el.tag not in _NOT_PLACES
+        and len(text.split()) <= PLACE_WORDS
+        and not _SENTENCE_END.search(text)
+        and next(el.iterancestors(*_NOT_PLACES), None) is None
+    )
 
 
 # --------------------------------------------------------------------------- the model
