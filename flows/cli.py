@@ -238,7 +238,9 @@ def cmd_boilerplate(args: argparse.Namespace) -> int:
             current = r.source
             print(f"{r.source}: {r.pages_observed} pages observed")
         mark = "removed " if r.learned else "watching"
-        text = r.text if len(r.text) <= 90 else r.text[:89] + "…"
+        # A block matched by its template's fixed words shows the template, else its text.
+        shown = r.template if "⟨" in r.template else r.text
+        text = shown if len(shown) <= 90 else shown[:89] + "…"
         print(
             f"  {mark} {r.pages_seen:>5} pages ({r.share:4.0%} of recent)  "
             f"since {r.first_seen[:10]}  {text}"

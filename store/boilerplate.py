@@ -106,7 +106,10 @@ class Listed:
     """One row of ``newsmon boilerplate``."""
 
     source: str
+    #: an example of the block as a page had it
     text: str
+    #: what pages are compared by (⟨⟩: a link or a date; ⟨…⟩: any words; "@": a place)
+    template: str
     pages_seen: int
     pages_observed: int
     share: float
@@ -132,15 +135,28 @@ def listing(
     out: list[Listed] = []
     for name in names:
         model = load(db, name)
-        for b in sorted(
-            model.blocks.values(), key=lambda b: (-model.share(b), -b.pages, b.first_seen)
-        ):
+        # A block counts under several keys (its text, its opening words, its place...):
+        # one row per example, under the key that removes it most surely, the exact text
+        # first.
+        best: dict[str, LearnedBlock] = {}
+        for b in model.blocks.values():
+            rank = (model.is_boilerplate(b), model.share(b), b.pages, "⟨…⟩" not in b.template)
+            have = best.get(b.example)
+            if have is None or rank > (
+                model.is_boilerplate(have),
+                model.share(have),
+                have.pages,
+                "⟨…⟩" not in have.template,
+            ):
+                best[b.example] = b
+        for b in sorted(best.values(), key=lambda b: (-model.share(b), -b.pages, b.first_seen)):
             learned = model.is_boilerplate(b)
             if learned or (candidates and b.pages >= 2):
                 out.append(
                     Listed(
                         name,
                         b.example,
+                        b.template,
                         b.pages,
                         model.observed,
                         model.share(b),
