@@ -272,6 +272,33 @@ FROM topics p ORDER BY p.name"""
 _DAY = "substr(coalesce(a.published_at, a.first_seen_at), 1, 10)"
 
 
+#: Rows a chart may return: under Datasette's row cap (1,000), which would cut it silently.
+CHART_ROWS = 900
+
+
+def _periods(rows: str, series: str | None, counts: str = "count(*) AS articles") -> str:
+    """A chart's query counting per day, week, month or year: the finest that keeps
+    (periods in the range) x (distinct ``series``) under ``CHART_ROWS``. ``rows`` selects
+    ``day`` (and ``series``); the result has ``period`` (its first day), ``per`` (the
+    unit), the series and ``counts``, one row per period and series."""
+    span = "(julianday(max(day)) - julianday(min(day)))"
+    n = f"max(count(DISTINCT {series}), 1)" if series else "1"
+    period = (
+        "CASE per WHEN 'day' THEN day WHEN 'week' THEN date(day, '-6 days', 'weekday 1') "
+        "WHEN 'month' THEN substr(day, 1, 7) || '-01' ELSE substr(day, 1, 4) || '-01-01' END"
+    )
+    by = f", {series}" if series else ""
+    return (
+        f"WITH f AS ({rows}), unit AS (SELECT CASE "
+        f"WHEN ({span} + 1) * {n} <= {CHART_ROWS} THEN 'day' "
+        f"WHEN ({span} / 7 + 2) * {n} <= {CHART_ROWS} THEN 'week' "
+        f"WHEN ({span} / 28 + 2) * {n} <= {CHART_ROWS} THEN 'month' "
+        f"ELSE 'year' END AS per FROM f) "
+        f"SELECT {period} AS period, per{by}, {counts} FROM f, unit "
+        f"GROUP BY period{by} ORDER BY period"
+    )
+
+
 def _dashboard(db: str, with_topics: bool) -> dict[str, Any]:
     since = f"[[ AND {_DAY} >= :since ]]"
     until = f"[[ AND {_DAY} <= :until ]]"
@@ -327,31 +354,35 @@ def _dashboard(db: str, with_topics: bool) -> dict[str, Any]:
             "display": {"field": "share", "suffix": " %"},
         },
         "per-source": {
-            "title": "Articles per day per source",
+            "title": "Articles per day per source (per week, month or year over long ranges)",
             "db": db,
-            "query": f"SELECT {_DAY} AS day, a.source AS source, count(*) AS articles "
-            f"FROM articles a {where} GROUP BY day, source ORDER BY day",
+            "query": _periods(
+                f"SELECT {_DAY} AS day, a.source AS source FROM articles a {where}", "source"
+            ),
             "library": "vega-lite",
             "display": {
                 "mark": {"type": "bar", "tooltip": True},
                 "encoding": {
-                    "x": {"field": "day", "type": "ordinal", "title": "day"},
+                    "x": {"field": "period", "type": "ordinal", "title": "period"},
                     "y": {"field": "articles", "type": "quantitative", "stack": True},
                     "color": {"field": "source", "type": "nominal"},
                 },
             },
         },
         "multi-daily": {
-            "title": "Share of stories carried by several outlets, per day (%)",
+            "title": "Share of stories carried by several outlets, per day (%) (per week, "
+            "month or year over long ranges)",
             "db": db,
-            "query": f"SELECT day, round(100.0 * sum(c > 0) / count(*), 1) AS share, "
-            f"count(*) AS articles FROM (SELECT {_DAY} AS day, {carried} AS c "
-            f"FROM articles a {where}) GROUP BY day ORDER BY day",
+            "query": _periods(
+                f"SELECT {_DAY} AS day, {carried} AS c FROM articles a {where}",
+                None,
+                "round(100.0 * sum(c > 0) / count(*), 1) AS share, count(*) AS articles",
+            ),
             "library": "vega-lite",
             "display": {
                 "mark": {"type": "line", "point": True, "tooltip": True},
                 "encoding": {
-                    "x": {"field": "day", "type": "ordinal", "title": "day"},
+                    "x": {"field": "period", "type": "ordinal", "title": "period"},
                     "y": {"field": "share", "type": "quantitative", "title": "% of stories"},
                 },
             },
@@ -364,16 +395,18 @@ def _dashboard(db: str, with_topics: bool) -> dict[str, Any]:
     ]
     if with_topics:
         charts["per-topic"] = {
-            "title": "Articles per day per topic",
+            "title": "Articles per day per topic (per week, month or year over long ranges)",
             "db": db,
-            "query": f"SELECT {_DAY} AS day, t.topic AS topic, count(*) AS articles "
-            f"FROM article_topics t JOIN articles a ON a.id = t.article_id {where} "
-            "GROUP BY day, topic ORDER BY day",
+            "query": _periods(
+                f"SELECT {_DAY} AS day, t.topic AS topic "
+                f"FROM article_topics t JOIN articles a ON a.id = t.article_id {where}",
+                "topic",
+            ),
             "library": "vega-lite",
             "display": {
                 "mark": {"type": "line", "point": True, "tooltip": True},
                 "encoding": {
-                    "x": {"field": "day", "type": "ordinal", "title": "day"},
+                    "x": {"field": "period", "type": "ordinal", "title": "period"},
                     "y": {"field": "articles", "type": "quantitative"},
                     "color": {"field": "topic", "type": "nominal"},
                 },
