@@ -1,10 +1,10 @@
 """Outlet benchmark: how clean stored article bodies are on outlets nobody wrote rules for.
 
 demo/outlets.py serves designed outlets (6 dev, 3 held out, designed apart; 3 more held
-out in demo/outlets_heldout.py) on 127.0.0.1, one port each, around real English,
-Azerbaijani and Russian texts from ../shared/corpus,
-with each outlet's own in-body boilerplate: read-also lines, newsletter and app boxes,
-copyright lines, captions, ad labels, author and tag lines, related boxes. For every outlet
+out in demo/outlets_heldout.py, 3 more in demo/outlets_blind.py) on 127.0.0.1, one port
+each, around real English, Azerbaijani and Russian texts from ../shared/corpus, with each
+outlet's own in-body boilerplate: read-also lines, newsletter and app boxes, copyright
+lines, captions, ad labels, author and tag lines, related boxes. For every outlet
 and N in (1, 5, 10, 30), a fresh store and configuration, a feed of the outlet's N newest
 pages and ONE real monitor run (flows.run.run_monitor, no Prefect); then the stored texts
 are scored against what went into the pages. A per-source learner sees N pages of the
@@ -59,6 +59,7 @@ from demo.outlets import (  # noqa: E402
     Site,
     build_site,
 )
+from demo.outlets_blind import BLIND  # noqa: E402
 from demo.outlets_heldout import MORE_HELD_OUT  # noqa: E402
 
 NS = (1, 5, 10, 30)
@@ -321,7 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     started = time.monotonic()
     ns = QUICK_NS if args.quick else NS
-    specs = [s for s in (*OUTLETS, *MORE_HELD_OUT) if not args.quick or s.key in QUICK_OUTLETS]
+    specs = [
+        s for s in (*OUTLETS, *MORE_HELD_OUT, *BLIND) if not args.quick or s.key in QUICK_OUTLETS
+    ]
     specs.sort(key=lambda s: s.held_out)
     try:
         sites = [build_site(s, max(ns)) for s in specs]

@@ -55,6 +55,8 @@ MIN_SHARE = 0.1
 #: A block that is nothing but masked parts (a bare linked headline) or a label with any
 #: value ("Tags: …") needs this share.
 MIN_SHARE_LOOSE = 0.25
+#: A short line's place ("⟨…⟩ @ div.credit") needs this share.
+MIN_SHARE_PLACE = 0.15
 #: Learned removals never take more than this share of a body's characters.
 MAX_REMOVED_SHARE = 0.5
 #: Recency: a page's weight halves every this many pages of the source.
@@ -76,6 +78,8 @@ PLACE_WORDS = 12
 CONTENT_WORDS = 20
 #: The template of a place key: any text at that place.
 PLACE = f"{MASK_ANY} @"
+#: Words in quotation marks that make a paragraph a quotation (which always stays).
+QUOTE_WORDS = 4
 #: Frames count in the first and the last paragraphs of a body only.
 EDGE_FIRST = 2
 EDGE_LAST = 3
@@ -164,6 +168,7 @@ def _block(path: str, masked: str, text: str) -> BodyBlock:
         template = masked.lower()
         return BodyBlock(_key(path, template), path, template[:300], text)
     template = template_of(masked)
+    labelled: tuple[tuple[str, str], ...] = ()
     label = _LABEL.match(template)
     if (
         label
@@ -172,10 +177,10 @@ def _block(path: str, masked: str, text: str) -> BodyBlock:
         and not _BULLET.match(template)
     ):
         # "Topics: …", "Müəllif: …", "Текст: …": a label whose value changes from page to
-        # page is one block of the outlet's template.
+        # page is one block of the outlet's template (its words still count as they are).
         framed = f"{label.group(1).strip()}: {MASK_ANY}"
         if template != framed.replace(MASK_ANY, MASK):
-            template = framed
+            labelled = ((_key(path, framed), framed),)
     if not template or not any(ch.isalnum() for ch in template.replace(MASK, "")):
         if MASK not in template:
             return BodyBlock("", path, "", text)
@@ -185,7 +190,8 @@ def _block(path: str, masked: str, text: str) -> BodyBlock:
         # A few words and a link ("READ ALSO: …", "Don't miss »", a related headline): an
         # outlet words these lines several ways in one place; one block per place.
         return BodyBlock(_key(path, LINK_LINE), path, template, text)
-    return BodyBlock(_key(path, template), path, template, text, _frames(path, template))
+    frames = labelled + _frames(path, template)
+    return BodyBlock(_key(path, template), path, template, text, frames)
 
 
 def _frames(path: str, template: str) -> tuple[tuple[str, str], ...]:
@@ -206,7 +212,10 @@ def _edge_frames(block: BodyBlock, index: int, last: int) -> tuple[tuple[str, st
     lines sit; inside it, lines that open alike ("What is …", "- No …") are content."""
     if index < EDGE_FIRST or index >= last:
         return block.frames
-    return tuple(f for f in block.frames if f[1].startswith(PLACE))
+    # A label line ("Photo: …") and a place count anywhere.
+    return tuple(
+        f for f in block.frames if f[1].startswith(PLACE) or f[1].endswith(f": {MASK_ANY}")
+    )
 
 
 def text_blocks(text: str) -> list[BodyBlock]:
@@ -363,6 +372,10 @@ class SourceModel:
         if block.pages < MIN_PAGES:
             return False
         bare = not any(ch.isalnum() for ch in block.template.replace(MASK, ""))
+        if block.template.startswith(PLACE):
+            # A place where the extractor kept the line on some pages and dropped it on
+            # others is seen on fewer pages than it is on.
+            return self.share(block) >= MIN_SHARE_PLACE
         loose = block.template.endswith(MASK_ANY) or block.template.startswith(MASK_ANY)
         if loose or (bare and block.path == "text"):
             # A bare link or a label with any value: looser templates, more evidence.
@@ -511,16 +524,18 @@ _DATELINE = re.compile(r"^[^\W\d_]{3,}(?:[ -][^\W\d_]+){0,3}\s*(?:,|\(|—|–|-
 
 
 def protected(block: BodyBlock, index: int) -> bool:
-    """Paragraphs that stay whatever recurs: a dateline opening the body, a quotation,
-    a long paragraph with figures (the facts of a story)."""
+    """Paragraphs that stay whatever recurs: a dateline opening the body, a quotation
+    (some words in quotation marks: «Outlet Name» is a name, not a quotation), a long
+    paragraph with figures (the facts of a story)."""
     text = block.text
     if index <= 1 and len(text) <= 200:
         m = _DATELINE.match(text)
         if m and m.group(0).split()[0].rstrip(",(—–-").isupper():
             return True
     # A quotation in the paragraph's own words (a quoted headline in a link is not one).
-    said = block.template if block.template and MASK_ANY not in block.template else text
-    if _QUOTE.search(said) and len(_WORD.findall(said)) >= 8:
+    said = block.template or text
+    quoted = [q for q in _QUOTE.findall(said) if len(_WORD.findall(q)) >= QUOTE_WORDS]
+    if quoted and len(_WORD.findall(said)) >= 8:
         return True
     words = len(_WORD.findall(text))
     return words >= 25 and bool(_DIGIT.search(text)) and MASK not in block.template
