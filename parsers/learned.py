@@ -107,8 +107,11 @@ _CODE = re.compile(
     r"[{}]|[;(]\s*$|=>|^\s*(?:import|export|return|const|let|var|def|fn|function|class)\b"
 )
 _BULLET = re.compile(r"^\s*[-–•*·▪]\s")
+#: Elements with a paragraph's length of text; an element with many children is a
+#: container, never one paragraph, and its (long) text is not measured.
 _BY_LENGTH = etree.XPath(
-    "descendant::*[contains($lengths, concat(',', string-length(normalize-space(.)), ','))]"
+    "descendant::*[not(*[9])]"
+    "[contains($lengths, concat(',', string-length(normalize-space(.)), ','))]"
 )
 _NOT_PLACES = frozenset("h1 h2 h3 h4 h5 h6 li dl dt dd table blockquote pre code q".split())
 _SENTENCE_END = re.compile(r"[.!?…»\"”]\s*$")
