@@ -27,7 +27,7 @@ import json
 import random
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -371,19 +371,52 @@ def load_texts(language: str) -> tuple[Text, ...]:
     return tuple(texts)
 
 
+#: Outlets designed apart from OUTLETS, one group per brief, in the order they were added
+#: (demo/outlets_heldout.py, demo/outlets_blind.py call :func:`add_group`).
+GROUPS: list[tuple[OutletSpec, ...]] = []
+#: A later group's pages avoid the texts earlier groups serve on this many first pages.
+GROUP_PAGES = 30
+
+
+def add_group(specs: Iterable[OutletSpec]) -> None:
+    """Register outlets designed apart: their texts are the ones earlier outlets serve last."""
+    group = tuple(specs)
+    if group not in GROUPS:
+        GROUPS.append(group)
+        _texts_of.cache_clear()
+
+
 def texts_for(spec: OutletSpec) -> list[Text]:
-    """The outlet's own texts: outlets of one language share its pool without overlap."""
-    same = [s.key for s in OUTLETS if s.language == spec.language]
+    """The outlet's own texts: outlets of one group and language share its pool without
+    overlap; a later group takes first the texts no earlier outlet serves on its first
+    ``GROUP_PAGES`` pages, then those they reach last (the corpus has few Russian texts)."""
+    return list(_texts_of(spec))
+
+
+@functools.cache
+def _texts_of(spec: OutletSpec) -> tuple[Text, ...]:
+    groups = [tuple(OUTLETS), *GROUPS]
+    g = next((i for i, grp in enumerate(groups) if spec in grp), 0)
+    pool = list(load_texts(spec.language))
+    if g:
+        taken: dict[str, int] = {}  # origin -> earliest page an earlier outlet puts it on
+        for other in (o for grp in groups[:g] for o in grp if o.language == spec.language):
+            for i, text in enumerate(_texts_of(other)[:GROUP_PAGES]):
+                taken[text.origin] = min(i, taken.get(text.origin, i))
+        free = [t for t in pool if t.origin not in taken]
+        late = sorted((t for t in pool if t.origin in taken), key=lambda t: -taken[t.origin])
+        pool = free + late
+    same = [s.key for s in groups[g] if s.language == spec.language]
     j = same.index(spec.key) if spec.key in same else 0
     out: list[Text] = []
     seen: set[str] = set()
-    for text in load_texts(spec.language)[j :: max(1, len(same))]:
+    for text in pool[j :: max(1, len(same))]:
         # no real paragraph on two pages of an outlet (sub-headings of one original site
         # recur): a learner would rightly take it for the outlet's boilerplate
         if not seen & set(text.paragraphs):
             out.append(text)
             seen.update(text.paragraphs)
-    return out
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- pages

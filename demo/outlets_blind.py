@@ -11,9 +11,9 @@ notes, and one kind of clutter each that no other outlet has: a Local Democracy
 Reporting Service line, a weather strip, a comments-login note. Layouts are existing ones
 new to their language (table for English, main for Azerbaijani, article for Russian).
 
-Texts: as in demo/outlets_heldout.py, importing this module routes the outlets below
-(and only them) to :func:`blind_texts`: texts that no outlet of ``OUTLETS`` or
-``MORE_HELD_OUT`` puts on its first 30 pages first, then those the others reach last.
+Texts: importing this module adds the outlets below as a group after
+``MORE_HELD_OUT`` (``demo.outlets.add_group``): first texts that no outlet of ``OUTLETS``
+or ``MORE_HELD_OUT`` puts on its first 30 pages, then those the others reach last.
 The Russian pool (62 texts) is used up by the others' first 30 pages, so the Russian
 outlet takes those whose earliest page elsewhere is latest (about page 20).
 
@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import random
 
-import demo.outlets as _base
-import demo.outlets_heldout as _heldout
-from demo.outlets import OUTLETS, OutletSpec, Text, _b, load_texts
-from demo.outlets_heldout import DEV_PAGES, MORE_HELD_OUT
+import demo.outlets_heldout  # noqa: F401 - its outlets are an earlier group
+from demo.outlets import OutletSpec, _b, add_group
 
 
 def _forms(forms: tuple[str, ...], names: tuple[str, ...], places: tuple[str, ...]):
@@ -250,41 +248,5 @@ BLIND: list[OutletSpec] = [
 
 
 # --------------------------------------------------------------------------- texts
-_dev_texts_for = _heldout._dev_texts_for
-_prev_texts_for = _heldout.texts_for  # routes MORE_HELD_OUT to their own texts
-
-
-def blind_texts(spec: OutletSpec) -> list[Text]:
-    """A BLIND outlet's own texts: first those no outlet of OUTLETS or MORE_HELD_OUT
-    serves on its first DEV_PAGES pages, then those they reach last (by the earliest page
-    any of them puts a text on); BLIND outlets of one language share that order without
-    overlap."""
-    taken: dict[str, int] = {}  # origin -> earliest page another outlet puts it on
-    for other in (*OUTLETS, *MORE_HELD_OUT):
-        if other.language == spec.language:
-            for i, text in enumerate(_prev_texts_for(other)[:DEV_PAGES]):
-                taken[text.origin] = min(i, taken.get(text.origin, i))
-    pool = load_texts(spec.language)
-    free = [t for t in pool if t.origin not in taken]
-    late = sorted((t for t in pool if t.origin in taken), key=lambda t: -taken[t.origin])
-    same = [s.key for s in BLIND if s.language == spec.language]
-    out: list[Text] = []
-    seen: set[str] = set()
-    for text in (free + late)[same.index(spec.key) :: len(same)]:
-        # as in demo.outlets.texts_for: no real paragraph on two pages of an outlet
-        if not seen & set(text.paragraphs):
-            out.append(text)
-            seen.update(text.paragraphs)
-    return out
-
-
-def texts_for(spec: OutletSpec) -> list[Text]:
-    """demo.outlets_heldout.texts_for, but :func:`blind_texts` for the outlets above."""
-    if any(s.key == spec.key for s in BLIND):
-        return blind_texts(spec)
-    return _prev_texts_for(spec)
-
-
-texts_for.__wrapped__ = _dev_texts_for  # type: ignore[attr-defined]
-# build_site looks texts_for up in demo.outlets at call time: route this module's outlets
-_base.texts_for = texts_for
+# Texts no earlier outlet serves first (demo.outlets.texts_for, by group).
+add_group(BLIND)

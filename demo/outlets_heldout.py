@@ -9,10 +9,9 @@ of their own for boxes, captions and related lists, author lines that do not sta
 colon label, and one kind of in-body clutter each that no other outlet has: a newsroom
 tip line, a currency-rate strip, an editorial disclaimer.
 
-Texts: demo.outlets.texts_for deals a language's pool among the outlets of ``OUTLETS``
-only; an outlet it does not know would get the first outlet's texts. Importing this
-module therefore routes the outlets below (and only them) to :func:`heldout_texts`,
-which gives them texts no ``OUTLETS`` outlet puts on its first 30 pages. The Russian pool
+Texts: importing this module adds the outlets below as a group of their own
+(``demo.outlets.add_group``): they get texts no ``OUTLETS`` outlet puts on its first 30
+pages. The Russian pool
 is too small for that (62 texts, 60 of them on vestnik's and zarya's first 30 pages):
 its outlet takes the 2 free texts first, then those the other outlets reach last, so
 that up to N = 25 its pages share no text with theirs.
@@ -23,11 +22,9 @@ for any outlet of demo/outlets.py.
 
 from __future__ import annotations
 
-import demo.outlets as _base
-from demo.outlets import OUTLETS, OutletSpec, Text, _b, load_texts
+from demo.outlets import OutletSpec, _b, add_group
 
 #: pages an outlet of OUTLETS serves at the outlet benchmark's largest N
-DEV_PAGES = 30
 
 # Templates of these outlets' own (none of demo/outlets.py's BOX, FIG, RELATED, READ_P).
 LW_FIG = (
@@ -122,39 +119,5 @@ MORE_HELD_OUT: list[OutletSpec] = [
 
 
 # --------------------------------------------------------------------------- texts
-_dev_texts_for = getattr(_base.texts_for, "__wrapped__", _base.texts_for)
-
-
-def heldout_texts(spec: OutletSpec) -> list[Text]:
-    """An outlet of MORE_HELD_OUT's own texts: first those no outlet of OUTLETS serves on
-    its first DEV_PAGES pages, then (a small pool) those they reach last; outlets of one
-    language here share that order without overlap."""
-    taken: dict[str, int] = {}  # origin -> earliest page an outlet of OUTLETS puts it on
-    for other in OUTLETS:
-        if other.language == spec.language:
-            for i, text in enumerate(_dev_texts_for(other)[:DEV_PAGES]):
-                taken[text.origin] = min(i, taken.get(text.origin, i))
-    pool = load_texts(spec.language)
-    free = [t for t in pool if t.origin not in taken]
-    late = sorted((t for t in pool if t.origin in taken), key=lambda t: -taken[t.origin])
-    same = [s.key for s in MORE_HELD_OUT if s.language == spec.language]
-    out: list[Text] = []
-    seen: set[str] = set()
-    for text in (free + late)[same.index(spec.key) :: len(same)]:
-        # as in demo.outlets.texts_for: no real paragraph on two pages of an outlet
-        if not seen & set(text.paragraphs):
-            out.append(text)
-            seen.update(text.paragraphs)
-    return out
-
-
-def texts_for(spec: OutletSpec) -> list[Text]:
-    """demo.outlets.texts_for, but :func:`heldout_texts` for the outlets above."""
-    if any(s.key == spec.key for s in MORE_HELD_OUT):
-        return heldout_texts(spec)
-    return _dev_texts_for(spec)
-
-
-texts_for.__wrapped__ = _dev_texts_for  # type: ignore[attr-defined]
-# build_site looks texts_for up in demo.outlets at call time: route this module's outlets
-_base.texts_for = texts_for
+# Texts no earlier outlet serves first (demo.outlets.texts_for, by group).
+add_group(MORE_HELD_OUT)

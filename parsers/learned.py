@@ -92,7 +92,6 @@ MAX_TEMPLATE_CHARS = 300
 MAX_BLOCKS = 5000
 
 _DECAY = 0.5 ** (1 / HALF_LIFE_PAGES)
-_WS = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
 _MASKS = re.compile(rf"{MASK}(?:[\s,;:|/·•.–—-]*{MASK})+")
 _NUMERIC_DATE = re.compile(
