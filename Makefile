@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/dedup.py
 	$(BIN)/python bench/fetch.py
+	$(BIN)/python bench/desk.py
 
 clean:
 	rm -rf $(VENV) .prefect .pytest_cache

@@ -20,6 +20,8 @@ from parsers.topics import Topic, load_topics
 
 #: Custom templates (the article reading view); a folder at the repository top.
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "datasette" / "templates"
+#: The desk's Datasette plugin (facets read from the kept counts), beside the templates.
+PLUGINS_DIR = TEMPLATES_DIR.parent / "plugins"
 
 #: Rows a topic or search feed carries: enough for a reader polling every few hours.
 FEED_SIZE = 50
@@ -34,6 +36,8 @@ ARTICLE_COLUMNS = {
     "source": "The outlet, as named in newsmon.toml.",
     "published_at": "Publication time as published, ISO 8601 with the outlet's UTC offset "
     "(a bare date when the page gives no time).",
+    "day": "The outlet's calendar day of publication (YYYY-MM-DD; the day newsmon first "
+    "saw it when the page gives no date): filter and facet by it.",
     "language": "ISO 639-1 code of the text (en, az, ru, zh...).",
     "text": "Clean body text; paragraphs separated by a blank line. Open a row to read it.",
     "provenance": "Where each field came from (JSON: field -> json-ld, meta:og:title...).",
@@ -67,6 +71,9 @@ OTHER_DESCRIPTIONS = {
     "removed from new records; example text, pages seen out of pages observed, since when). "
     "Keep a block with keep_blocks in newsmon.toml.",
     "boilerplate_sources": "How many pages of each source the boilerplate learner has seen.",
+    "article_counts": "Articles per day, source, language and section, and per topic (topic "
+    "empty = all articles), kept up to date with every write: what the facets and charts "
+    "sum instead of counting a million rows.",
 }
 
 
@@ -138,10 +145,14 @@ def _empty_feed_row(atom_id: str, title: str, link: str) -> str:
 
 
 def topic_feed_sql(topic_expr: str = ":topic") -> str:
-    return f"""WITH hits AS (
+    # The newest stored (read from the index on topic, article id), then by feed time.
+    return f"""WITH recent AS (
+SELECT article_id FROM article_topics WHERE topic = {topic_expr}
+ORDER BY article_id DESC LIMIT {4 * FEED_SIZE}
+),
+hits AS (
 SELECT {_ATOM_COLUMNS}
-FROM article_topics t JOIN articles a ON a.id = t.article_id
-WHERE t.topic = {topic_expr}
+FROM recent JOIN articles a ON a.id = recent.article_id
 ORDER BY atom_updated DESC, a.id DESC
 LIMIT {FEED_SIZE}
 )
@@ -156,16 +167,40 @@ UNION ALL
     }"""
 
 
-_SEARCH_IDS = f"""
-SELECT rowid AS id FROM articles_fts WHERE :q != '' AND articles_fts MATCH :q
-UNION
-SELECT id FROM articles
-WHERE :q GLOB '{_NO_SPACE_GLOB}' AND (instr(title, :q) > 0 OR instr(text, :q) > 0)"""
+#: Languages written without spaces: a query in their script is also looked for inside
+#: the texts of articles in these languages (newest first, ``SEARCH_WINDOW`` at most).
+_NO_SPACE_LANGUAGES = "('zh', 'ja', 'ko')"
 
-SEARCH_FEED_SQL = f"""WITH hits AS (
+#: Matches a search ranks: the newest this many (FTS5 reads them in rowid order and stops,
+#: so a word found in half a million articles costs what a rare word costs).
+SEARCH_WINDOW = 2000
+
+#: Rows on one page of search results.
+SEARCH_PAGE = 50
+
+
+def _matches(limit: int) -> str:
+    """The newest ``limit`` matches of :q (id, rank): FTS5 words, and for a query in a
+    script written without spaces, the articles in such languages containing it."""
+    return f"""fts AS MATERIALIZED (
+  SELECT rowid AS id, rank FROM articles_fts WHERE :q != '' AND articles_fts MATCH :q
+  ORDER BY rowid DESC LIMIT {limit}
+),
+cjk AS (
+  SELECT id, 0 AS rank FROM articles
+  WHERE :q GLOB '{_NO_SPACE_GLOB}' AND language IN {_NO_SPACE_LANGUAGES}
+    AND (instr(title, :q) > 0 OR instr(text, :q) > 0)
+  ORDER BY day DESC, published_at DESC LIMIT {limit}
+),
+matches AS (SELECT id, rank FROM fts UNION ALL
+  SELECT id, rank FROM cjk WHERE id NOT IN (SELECT id FROM fts))"""
+
+
+SEARCH_FEED_SQL = f"""WITH {_matches(FEED_SIZE)},
+hits AS (
 SELECT {_ATOM_COLUMNS}
 FROM articles a
-WHERE a.id IN ({_SEARCH_IDS})
+WHERE a.id IN (SELECT id FROM matches)
 ORDER BY atom_updated DESC, a.id DESC
 LIMIT {FEED_SIZE}
 )
@@ -173,67 +208,82 @@ SELECT * FROM hits
 UNION ALL
 {_empty_feed_row("'urn:newsmon:empty:search:' || :q", "'Nothing found yet for ' || :q", "search")}"""
 
-# Newest stored first, and in rowid order so that FTS5 stops after the first 500 hits
-# instead of building a snippet for every match (2.3 s -> 0.1 s for a common word on
-# 95k articles).
-SEARCH_SQL = f"""WITH fts AS (
-  SELECT rowid AS id, snippet(articles_fts, 1, '[', ']', '…', 20) AS snippet
-  FROM articles_fts WHERE :q != '' AND articles_fts MATCH :q
-  ORDER BY rowid DESC LIMIT 500
+# Ranked by relevance (FTS5's bm25) among the newest SEARCH_WINDOW matches, a page at a
+# time; the snippet is built for the page's rows only, in one pass over the page's range
+# of the index (a snippet per row would expand a prefix query once per row: 50 x 40 ms at
+# a million articles). MATERIALIZED: each step runs once, however often it is read.
+# Ranking every match instead costs what the match count costs: seconds for a common word
+# at a million articles.
+SEARCH_SQL = f"""WITH {_matches(SEARCH_WINDOW)},
+page AS MATERIALIZED (
+  SELECT id, rank FROM matches ORDER BY rank, id DESC
+  LIMIT {SEARCH_PAGE} OFFSET {SEARCH_PAGE} * (max(coalesce(nullif(:page, ''), 1), 1) - 1)
 ),
-cjk AS (
-  SELECT id, '…' || substr(coalesce(text, ''), max(instr(coalesce(text, ''), :q) - 40, 1), 120)
-    || '…' AS snippet
-  FROM articles
-  WHERE :q GLOB '{_NO_SPACE_GLOB}' AND (instr(title, :q) > 0 OR instr(text, :q) > 0)
-    AND id NOT IN (SELECT id FROM fts)
-  ORDER BY id DESC LIMIT 500
-),
-hits AS (SELECT * FROM fts UNION ALL SELECT * FROM cjk)
-SELECT a.id AS article_id, a.published_at, a.source, a.language, a.title, hits.snippet, a.url
-FROM hits JOIN articles a ON a.id = hits.id
-ORDER BY a.id DESC
-LIMIT 500"""
+snips AS MATERIALIZED (
+  SELECT rowid AS id, snippet(articles_fts, 1, '[', ']', '…', 20) AS snippet FROM articles_fts
+  WHERE articles_fts MATCH :q AND rowid >= (SELECT min(id) FROM page)
+    AND rowid <= (SELECT max(id) FROM page) AND +rowid IN (SELECT id FROM page)
+)
+SELECT a.id AS article_id, a.published_at, a.source, a.language, a.title,
+  coalesce(snips.snippet,
+    '…' || substr(coalesce(a.text, ''), max(instr(coalesce(a.text, ''), :q) - 40, 1), 120)
+    || '…') AS snippet,
+  a.url
+FROM page JOIN articles a ON a.id = page.id LEFT JOIN snips ON snips.id = page.id
+ORDER BY page.rank, page.id DESC"""
 
+# Newest first by (day, published_at): read from that index, stopping at 200 tagged rows
+# (CROSS JOIN keeps the articles outside, in that order; sorting every tagged article
+# instead reads a whole topic: a second at a million articles).
 LATEST_ON_TOPIC_SQL = """SELECT a.id AS article_id, a.published_at, a.source, a.language,
   a.title, t.snippet, t.matched_terms, a.url
-FROM article_topics t JOIN articles a ON a.id = t.article_id
-WHERE t.topic = :topic
-ORDER BY coalesce(a.published_at, a.first_seen_at) DESC, a.id DESC
+FROM articles a CROSS JOIN article_topics t ON t.article_id = a.id AND t.topic = :topic
+ORDER BY a.day DESC, a.published_at DESC, a.id DESC
 LIMIT 200"""
 
 
 def multi_outlet_sql(with_topics: bool) -> str:
     topic_filter = (
-        "WHERE (:topic = '' OR a.id IN "
-        "(SELECT article_id FROM article_topics WHERE topic = :topic))"
+        "AND (:topic = '' OR a.id IN (SELECT article_id FROM article_topics WHERE topic = :topic))"
         if with_topics
         else ""
     )
-    return f"""WITH outlets AS (
-  SELECT id AS article_id, source FROM articles WHERE source IS NOT NULL
-  UNION
-  SELECT article_id, source FROM sightings WHERE source IS NOT NULL
+    # From the sightings (a few per cent of the articles, read from their index on
+    # (article_id, source)), one look at each carried article, the names for the 500 shown.
+    return f"""WITH per AS (
+  SELECT article_id, count(DISTINCT source) AS n FROM sightings
+  WHERE source IS NOT NULL GROUP BY article_id
 ),
 carried AS (
-  SELECT article_id, count(*) AS outlets, group_concat(source, ', ') AS sources
-  FROM outlets GROUP BY article_id HAVING count(*) >= 2
+  SELECT p.article_id, p.n + (a.source IS NOT NULL) - (a.source IS NOT NULL AND EXISTS
+      (SELECT 1 FROM sightings s WHERE s.article_id = p.article_id AND s.source = a.source))
+    AS outlets, a.day, a.published_at
+  FROM per p CROSS JOIN articles a ON a.id = p.article_id
+  WHERE 1 = 1 {topic_filter}
+),
+top AS (
+  SELECT article_id, outlets FROM carried
+  WHERE outlets >= 2 ORDER BY outlets DESC, day DESC, published_at DESC LIMIT 500
 )
-SELECT a.id AS article_id, a.published_at, a.title, carried.outlets, carried.sources,
+SELECT a.id AS article_id, a.published_at, a.title, top.outlets,
+  coalesce(a.source || ', ', '') || (SELECT group_concat(source, ', ') FROM
+    (SELECT DISTINCT source FROM sightings s WHERE s.article_id = a.id
+     AND s.source IS NOT NULL AND s.source != coalesce(a.source, '') ORDER BY source))
+    AS sources,
   a.source AS first_source, a.url
-FROM carried JOIN articles a ON a.id = carried.article_id
-{topic_filter}
-ORDER BY carried.outlets DESC, coalesce(a.published_at, a.first_seen_at) DESC
-LIMIT 500"""
+FROM top JOIN articles a ON a.id = top.article_id
+ORDER BY top.outlets DESC, a.day DESC, a.published_at DESC"""
 
 
+# Article totals from the kept counts; the rest from indexes on (source, time).
 _SOURCE_STATS = """WITH sources AS (
-  SELECT source FROM articles WHERE source IS NOT NULL
+  SELECT DISTINCT source FROM article_counts WHERE topic = '' AND source != '' AND articles > 0
   UNION SELECT source FROM run_errors WHERE source IS NOT NULL{extra_sources}
 ),
 week AS (SELECT strftime('%Y-%m-%dT%H:%M:%S', 'now', '-7 days') AS since)
 SELECT s.source,{health_cols}
-  (SELECT count(*) FROM articles a WHERE a.source = s.source) AS articles,
+  (SELECT coalesce(sum(articles), 0) FROM article_counts c WHERE c.topic = ''
+     AND c.source = s.source) AS articles,
   (SELECT count(*) FROM articles a, week WHERE a.source = s.source
      AND a.first_seen_at >= week.since) AS new_last_7_days,
   (SELECT max(first_seen_at) FROM articles a WHERE a.source = s.source) AS last_new_article_at,
@@ -254,29 +304,25 @@ SOURCE_HEALTH_SQL = _SOURCE_STATS.format(
     health_join="\nLEFT JOIN source_health h ON h.source = s.source",
 )
 
-VOLUME_PER_DAY_SQL = """SELECT substr(coalesce(published_at, first_seen_at), 1, 10) AS day,
-  source, count(*) AS articles
-FROM articles
-WHERE (:since = '' OR substr(coalesce(published_at, first_seen_at), 1, 10) >= :since)
-GROUP BY day, source
+VOLUME_PER_DAY_SQL = """SELECT day, source, sum(articles) AS articles
+FROM article_counts
+WHERE topic = '' AND (:since = '' OR day >= :since)
+GROUP BY day, source HAVING sum(articles) > 0
 ORDER BY day DESC, articles DESC"""
 
 TOPICS_OVERVIEW_SQL = """SELECT p.name AS topic, p.title,
-  (SELECT count(*) FROM article_topics t WHERE t.topic = p.name) AS articles,
-  (SELECT max(coalesce(a.published_at, a.first_seen_at)) FROM article_topics t
-     JOIN articles a ON a.id = t.article_id WHERE t.topic = p.name) AS latest,
+  (SELECT coalesce(sum(articles), 0) FROM article_counts c WHERE c.topic = p.name) AS articles,
+  (SELECT coalesce(a.published_at, a.first_seen_at) FROM articles a WHERE a.id =
+     (SELECT max(article_id) FROM article_topics t WHERE t.topic = p.name)) AS latest,
   p.definition
 FROM topics p ORDER BY p.name"""
-
-# The day an article belongs to: the outlet's own calendar day when published_at has one.
-_DAY = "substr(coalesce(a.published_at, a.first_seen_at), 1, 10)"
 
 
 #: Rows a chart may return: under Datasette's row cap (1,000), which would cut it silently.
 CHART_ROWS = 900
 
 
-def _periods(rows: str, series: str | None, counts: str = "count(*) AS articles") -> str:
+def _periods(rows: str, series: str | None, counts: str) -> str:
     """A chart's query counting per day, week, month or year: the finest that keeps
     (periods in the range) x (distinct ``series``) under ``CHART_ROWS``. ``rows`` selects
     ``day`` (and ``series``); the result has ``period`` (its first day), ``per`` (the
@@ -289,7 +335,7 @@ def _periods(rows: str, series: str | None, counts: str = "count(*) AS articles"
     )
     by = f", {series}" if series else ""
     return (
-        f"WITH f AS ({rows}), unit AS (SELECT CASE "
+        f"WITH f AS MATERIALIZED ({rows}), unit AS (SELECT CASE "
         f"WHEN ({span} + 1) * {n} <= {CHART_ROWS} THEN 'day' "
         f"WHEN ({span} / 7 + 2) * {n} <= {CHART_ROWS} THEN 'week' "
         f"WHEN ({span} / 28 + 2) * {n} <= {CHART_ROWS} THEN 'month' "
@@ -300,18 +346,24 @@ def _periods(rows: str, series: str | None, counts: str = "count(*) AS articles"
 
 
 def _dashboard(db: str, with_topics: bool) -> dict[str, Any]:
-    since = f"[[ AND {_DAY} >= :since ]]"
-    until = f"[[ AND {_DAY} <= :until ]]"
-    source = "[[ AND a.source = :source ]]"
+    # Volumes are sums of the kept counts (store/desk.py): their size is outlets x
+    # sections x days, whatever the number of articles. The topic filter picks the
+    # topic's rows instead of the all-articles ones ('').
+    topic_rows = "[[ || :topic ]]" if with_topics else ""
+    counted = (
+        f"WHERE c.topic = ''{topic_rows} AND c.articles != 0 [[ AND c.day >= :since ]] "
+        "[[ AND c.day <= :until ]] [[ AND c.source = :source ]]"
+    )
     topic = (
         "[[ AND a.id IN (SELECT article_id FROM article_topics WHERE topic = :topic) ]]"
         if with_topics
         else ""
     )
-    where = f"WHERE 1 = 1 {since} {until} {source} {topic}"
+    # Stories also seen at another outlet, from the sightings (a few per cent of articles).
     carried = (
-        "(SELECT count(DISTINCT s.source) FROM sightings s WHERE s.article_id = a.id "
-        "AND s.source IS NOT NULL AND s.source != coalesce(a.source, ''))"
+        "SELECT DISTINCT a.id, a.day FROM sightings s CROSS JOIN articles a ON a.id = s.article_id "
+        "WHERE s.source IS NOT NULL AND s.source != coalesce(a.source, '') "
+        f"[[ AND a.day >= :since ]] [[ AND a.day <= :until ]] [[ AND a.source = :source ]] {topic}"
     )
     filters: dict[str, Any] = {
         "since": {"name": "From (day)", "type": "date"},
@@ -320,7 +372,8 @@ def _dashboard(db: str, with_topics: bool) -> dict[str, Any]:
             "name": "Source",
             "type": "select",
             "db": db,
-            "query": "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL ORDER BY 1",
+            "query": "SELECT DISTINCT source FROM article_counts WHERE topic = '' "
+            "AND source != '' AND articles > 0 ORDER BY 1",
         },
     }
     if with_topics:
@@ -334,22 +387,24 @@ def _dashboard(db: str, with_topics: bool) -> dict[str, Any]:
         "articles": {
             "title": "Articles",
             "db": db,
-            "query": f"SELECT count(*) AS n FROM articles a {where}",
+            "query": f"SELECT coalesce(sum(c.articles), 0) AS n FROM article_counts c {counted}",
             "library": "metric",
             "display": {"field": "n"},
         },
         "sources": {
             "title": "Sources",
             "db": db,
-            "query": f"SELECT count(DISTINCT a.source) AS n FROM articles a {where}",
+            "query": "SELECT count(*) AS n FROM (SELECT c.source FROM article_counts c "
+            f"{counted} GROUP BY c.source HAVING sum(c.articles) > 0)",
             "library": "metric",
             "display": {"field": "n"},
         },
         "multi-share": {
             "title": "Stories carried by several outlets",
             "db": db,
-            "query": "SELECT printf('%.1f', 100.0 * coalesce(sum(c > 0), 0) / max(count(*), 1)) "
-            f"AS share FROM (SELECT {carried} AS c FROM articles a {where})",
+            "query": "SELECT printf('%.1f', 100.0 * (SELECT count(*) FROM "
+            f"({carried})) / max((SELECT sum(c.articles) FROM article_counts c {counted}), 1)) "
+            "AS share",
             "library": "metric",
             "display": {"field": "share", "suffix": " %"},
         },
@@ -357,7 +412,10 @@ def _dashboard(db: str, with_topics: bool) -> dict[str, Any]:
             "title": "Articles per day per source (per week, month or year over long ranges)",
             "db": db,
             "query": _periods(
-                f"SELECT {_DAY} AS day, a.source AS source FROM articles a {where}", "source"
+                f"SELECT c.day AS day, c.source AS source, sum(c.articles) AS n "
+                f"FROM article_counts c {counted} GROUP BY c.day, c.source",
+                "source",
+                "sum(n) AS articles",
             ),
             "library": "vega-lite",
             "display": {
@@ -374,9 +432,10 @@ def _dashboard(db: str, with_topics: bool) -> dict[str, Any]:
             "month or year over long ranges)",
             "db": db,
             "query": _periods(
-                f"SELECT {_DAY} AS day, {carried} AS c FROM articles a {where}",
+                f"SELECT c.day AS day, sum(c.articles) AS n, 0 AS carried FROM article_counts c "
+                f"{counted} GROUP BY c.day UNION ALL SELECT day, 0, 1 FROM ({carried})",
                 None,
-                "round(100.0 * sum(c > 0) / count(*), 1) AS share, count(*) AS articles",
+                "round(100.0 * sum(carried) / max(sum(n), 1), 1) AS share, sum(n) AS articles",
             ),
             "library": "vega-lite",
             "display": {
@@ -398,9 +457,12 @@ def _dashboard(db: str, with_topics: bool) -> dict[str, Any]:
             "title": "Articles per day per topic (per week, month or year over long ranges)",
             "db": db,
             "query": _periods(
-                f"SELECT {_DAY} AS day, t.topic AS topic "
-                f"FROM article_topics t JOIN articles a ON a.id = t.article_id {where}",
+                "SELECT c.day AS day, c.topic AS topic, sum(c.articles) AS n "
+                "FROM article_counts c WHERE c.topic > '' AND c.articles != 0 "
+                "[[ AND c.topic = :topic ]] [[ AND c.day >= :since ]] [[ AND c.day <= :until ]] "
+                "[[ AND c.source = :source ]] GROUP BY c.topic, c.day",
                 "topic",
+                "sum(n) AS articles",
             ),
             "library": "vega-lite",
             "display": {
@@ -457,6 +519,7 @@ def build_metadata(
     with_topics = "article_topics" in tables or not tables
     meta_tables: dict[str, Any] = {}
 
+    facets = ["source", "language", "section", "day"] + (["topic"] if with_topics else [])
     if has_core:
         meta_tables["articles"] = {
             "description": TABLE_DESCRIPTIONS["articles"],
@@ -466,7 +529,7 @@ def build_metadata(
             "searchmode": "raw",
             "label_column": "title",
             "sort_desc": "published_at",
-            "facets": ["source", "language", "section", {"date": "published_at"}],
+            "facets": [{"counted": c} for c in facets],
             "size": 50,
         }
         meta_tables["sightings"] = {
@@ -497,7 +560,7 @@ def build_metadata(
         meta_tables["topics"] = {"description": TABLE_DESCRIPTIONS["topics"]}
         meta_tables["articles_by_topic"] = {
             "description": TABLE_DESCRIPTIONS["articles_by_topic"],
-            "facets": ["topic", "source", "language", {"date": "published_at"}],
+            "facets": [{"counted": c} for c in ("topic", "source", "language", "day")],
             "sort_desc": "published_at",
         }
     for name in sorted((tables | views) & set(OTHER_DESCRIPTIONS)):
@@ -510,10 +573,12 @@ def build_metadata(
         queries["search"] = {
             "title": "Search every language",
             "description": "Full-text search over titles and texts (FTS5 syntax: words, "
-            '"phrases", prefix*, OR, NOT), newest stored first, 500 at most. Chinese, '
-            "Japanese and Korean queries also match inside sentences.",
+            '"phrases", prefix*, OR, NOT): the newest '
+            f"{SEARCH_WINDOW:,} matches, most relevant first, {SEARCH_PAGE} a page (page: "
+            "1, 2, ...). Chinese, Japanese and Korean queries also match inside sentences of "
+            "articles in those languages.",
             "sql": SEARCH_SQL,
-            "params": ["q"],
+            "params": ["q", "page"],
         }
         queries["search_feed"] = {
             "title": "newsmon: search",
@@ -620,8 +685,9 @@ def _home_html(db: str, topics: Sequence[Topic], with_topics: bool) -> str:
                 json.dumps({"table": "article_topics", "column": "topic", "value": topic.name})
             )
             parts.append(
-                f'<li><a href="/{d}/articles?_through={through}">{escape(topic.title)}</a> '
-                f'(<a href="/{d}/latest_on_topic?topic={name}">latest</a>, '
+                f'<li><a href="/{d}/articles_by_topic?topic={name}">{escape(topic.title)}</a> '
+                f'(<a href="/{d}/articles?_through={through}">search in it</a>, '
+                f'<a href="/{d}/latest_on_topic?topic={name}">latest</a>, '
                 f'<a href="/{d}/feed-{name}.atom">Atom feed</a>)</li>'
             )
         parts.append("</ul>")
@@ -668,10 +734,15 @@ def serve_command(
         argv += ["--metadata", str(metadata_path)]
     if TEMPLATES_DIR.is_dir():
         argv += ["--template-dir", str(TEMPLATES_DIR)]
+    if PLUGINS_DIR.is_dir():
+        argv += ["--plugins-dir", str(PLUGINS_DIR)]
     settings = {
         "truncate_cells_html": "300",  # long texts stay readable in table views
         "sql_time_limit_ms": "5000",
-        "facet_time_limit_ms": "1000",
+        "facet_time_limit_ms": "200",
+        # Suggesting facets runs a query per column over every row a page shows: at a
+        # million articles that alone is a second. The useful facets are configured.
+        "suggest_facets": "off",
         "default_page_size": "50",
         "allow_download": "off",
     }

@@ -541,3 +541,211 @@ def v8_boilerplate(db: sqlite_utils.Database) -> None:
         'CREATE INDEX IF NOT EXISTS "idx_boilerplate_blocks_learned"\n'
         '    ON "boilerplate_blocks" ("source", "learned", "pages_seen")'
     )
+
+
+def v9_desk(db: sqlite_utils.Database) -> None:
+    """What the analyst's desk reads at a million articles (store/desk.py owns it): a
+    stored publication ``day`` and indexes for what is filtered, faceted and sorted;
+    article counts kept by triggers in the writer's own transaction, per day x source x
+    language x section x topic (``article_counts``) and per source x language x section x
+    topic (``article_totals``); a full-text index that follows title and text only."""
+
+    # The day an article belongs to: the outlet's own calendar day when the page gave a
+    # publication time (published_at keeps the outlet's offset), else the day newsmon saw it.
+    def day(row: str) -> str:
+        return f'substr(coalesce({row}."published_at", {row}."first_seen_at"), 1, 10)'
+
+    def key(row: str, columns: tuple[str, ...]) -> str:
+        """An article's key (NULL stored as '': a key must compare equal), as columns."""
+        values = {
+            "day": day(row),
+            "source": f'{row}."source"',
+            "language": f'{row}."language"',
+            "section": f'{row}."section"',
+        }
+        return ", ".join(f"coalesce({values[c]}, '') AS \"{c}\"" for c in columns)
+
+    # An update of any other column (the day, a reparse's provenance) no longer deletes
+    # and re-inserts the article's full-text row.
+    db.execute('DROP TRIGGER IF EXISTS "articles_au"')
+    db.execute(
+        """CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "text" ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text") VALUES('delete', old.rowid, old."title", old."text");
+  INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+END"""
+    )
+    if "day" not in db["articles"].columns_dict:
+        db.execute('ALTER TABLE "articles" ADD COLUMN "day" TEXT')
+    db.execute(f'UPDATE "articles" SET "day" = {day("articles")}')
+    # Whatever writes an article, its day follows its times.
+    for name, event in (
+        ("articles_day_ai", "INSERT"),
+        ("articles_day_au", 'UPDATE OF "published_at", "first_seen_at", "day"'),
+    ):
+        db.execute(
+            f"""CREATE TRIGGER IF NOT EXISTS "{name}" AFTER {event} ON "articles"
+WHEN new."day" IS NOT {day("new")} BEGIN
+  UPDATE "articles" SET "day" = {day("new")} WHERE "id" = new."id";
+END"""
+        )
+    for name, columns in (
+        ("idx_articles_day_published_at", '"day", "published_at"'),
+        ("idx_articles_language_published_at", '"language", "published_at"'),
+        ("idx_articles_section_published_at", '"section", "published_at"'),
+        ("idx_articles_source_first_seen_at", '"source", "first_seen_at"'),
+    ):
+        db.execute(f'CREATE INDEX IF NOT EXISTS "{name}"\n    ON "articles" ({columns})')
+    db.execute(
+        'CREATE INDEX IF NOT EXISTS "idx_run_errors_source_at"\n    ON "run_errors" ("source", "at")'
+    )
+    db.execute(
+        'CREATE INDEX IF NOT EXISTS "idx_sightings_article_id_source"\n'
+        '    ON "sightings" ("article_id", "source")'
+    )
+
+    tables = {
+        "article_counts": ("source", "day", "language", "section"),
+        "article_totals": ("source", "language", "section"),
+    }
+    for table, columns in tables.items():
+        names = ", ".join(f'"{c}"' for c in columns)
+        groups = ", ".join(str(i) for i in range(2, len(columns) + 2))
+        db.execute(
+            f'CREATE TABLE IF NOT EXISTS "{table}" (\n'
+            '    "topic" TEXT NOT NULL,\n'
+            + "".join(f'    "{c}" TEXT NOT NULL,\n' for c in columns)
+            + '    "articles" INTEGER NOT NULL DEFAULT 0,\n'
+            f'    PRIMARY KEY ("topic", {names})\n'
+            ") WITHOUT ROWID"
+        )
+        db.execute(f'DELETE FROM "{table}"')
+        db.execute(
+            f'INSERT INTO "{table}" ("topic", {names}, "articles")\n'
+            f"SELECT '', {key('a', columns)}, count(*) FROM \"articles\" a GROUP BY {groups}"
+        )
+        db.execute(
+            f'INSERT INTO "{table}" ("topic", {names}, "articles")\n'
+            f'SELECT t."topic", {key("a", columns)}, count(*)\n'
+            'FROM "article_topics" t JOIN "articles" a ON a."id" = t."article_id"\n'
+            f'WHERE t."topic" IS NOT NULL GROUP BY 1, {groups}'
+        )
+        plus = f'ON CONFLICT ("topic", {names}) DO UPDATE SET "articles" = "articles" + 1'
+        match_old = " AND ".join(
+            f"\"{c}\" = coalesce({day('old') if c == 'day' else f'old.{chr(34)}{c}{chr(34)}'}, '')"
+            for c in columns
+        )
+        # The rows of an article's old key: itself (topic '') and each of its topics.
+        minus_old = f"""UPDATE "{table}" SET "articles" = "articles" - 1
+  WHERE {match_old}
+    AND ("topic" = '' OR "topic" IN
+      (SELECT "topic" FROM "article_topics" WHERE "article_id" = old."id"));"""
+        add_new = f"""INSERT INTO "{table}" ("topic", {names}, "articles")
+  SELECT '', {key("new", columns)}, 1 WHERE true {plus};"""
+        add_new_topics = f"""INSERT INTO "{table}" ("topic", {names}, "articles")
+  SELECT t."topic", {key("new", columns)}, 1 FROM "article_topics" t
+  WHERE t."article_id" = new."id" AND t."topic" IS NOT NULL {plus};"""
+        changed = " OR ".join(
+            f"({day('old')} IS NOT {day('new')})" if c == "day" else f'(old."{c}" IS NOT new."{c}")'
+            for c in columns
+        )
+        db.execute(
+            f"""CREATE TRIGGER IF NOT EXISTS "{table}_ai" AFTER INSERT ON "articles" BEGIN
+  {add_new}
+END"""
+        )
+        db.execute(
+            f"""CREATE TRIGGER IF NOT EXISTS "{table}_ad" AFTER DELETE ON "articles" BEGIN
+  {minus_old}
+END"""
+        )
+        db.execute(
+            f"""CREATE TRIGGER IF NOT EXISTS "{table}_au"
+AFTER UPDATE OF "published_at", "first_seen_at", "source", "language", "section" ON "articles"
+WHEN {changed} BEGIN
+  {minus_old}
+  {add_new}
+  {add_new_topics}
+END"""
+        )
+        tag_plus = f"""INSERT INTO "{table}" ("topic", {names}, "articles")
+  SELECT new."topic", {key("a", columns)}, 1 FROM "articles" a
+  WHERE a."id" = new."article_id" AND new."topic" IS NOT NULL {plus};"""
+        match_k = " AND ".join(f'"{table}"."{c}" = k."{c}"' for c in columns)
+        tag_minus = f"""UPDATE "{table}" SET "articles" = "articles" - 1
+  FROM (SELECT {key("a", columns)} FROM "articles" a WHERE a."id" = old."article_id") AS k
+  WHERE "{table}"."topic" = old."topic" AND {match_k};"""
+        db.execute(
+            f"""CREATE TRIGGER IF NOT EXISTS "{table}_tag_ai" AFTER INSERT ON "article_topics"
+BEGIN
+  {tag_plus}
+END"""
+        )
+        db.execute(
+            f"""CREATE TRIGGER IF NOT EXISTS "{table}_tag_ad" AFTER DELETE ON "article_topics"
+BEGIN
+  {tag_minus}
+END"""
+        )
+        db.execute(
+            f"""CREATE TRIGGER IF NOT EXISTS "{table}_tag_au"
+AFTER UPDATE OF "article_id", "topic" ON "article_topics" BEGIN
+  {tag_minus}
+  {tag_plus}
+END"""
+        )
+    # Charts over a range of days and the day facet read this index alone.
+    db.execute(
+        'CREATE INDEX IF NOT EXISTS "idx_article_counts_topic_day"\n'
+        '    ON "article_counts" ("topic", "day", "source", "articles")'
+    )
+    # A tag carries its article's publication time, kept by triggers, so that a topic's
+    # page newest first and its row count read one index of article_topics (a join that
+    # sorts a topic's articles reads them all: seconds at a million).
+    if "published_at" not in db["article_topics"].columns_dict:
+        db.execute('ALTER TABLE "article_topics" ADD COLUMN "published_at" TEXT')
+    db.execute(
+        'UPDATE "article_topics" SET "published_at" =\n'
+        '    (SELECT a."published_at" FROM "articles" a WHERE a."id" = "article_id")'
+    )
+    db.execute(
+        """CREATE TRIGGER IF NOT EXISTS "article_topics_published_ai" AFTER INSERT ON "article_topics"
+BEGIN
+  UPDATE "article_topics" SET "published_at" =
+    (SELECT a."published_at" FROM "articles" a WHERE a."id" = new."article_id")
+  WHERE "article_id" = new."article_id" AND "topic" IS new."topic";
+END"""
+    )
+    db.execute(
+        """CREATE TRIGGER IF NOT EXISTS "articles_published_topics_au"
+AFTER UPDATE OF "published_at" ON "articles" BEGIN
+  UPDATE "article_topics" SET "published_at" = new."published_at" WHERE "article_id" = new."id";
+END"""
+    )
+    db.execute(
+        'CREATE INDEX IF NOT EXISTS "idx_article_topics_topic_published_at"\n'
+        '    ON "article_topics" ("topic", "published_at")'
+    )
+    db.execute(
+        'CREATE INDEX IF NOT EXISTS "idx_article_topics_published_at"\n'
+        '    ON "article_topics" ("published_at")'
+    )
+    # Topic facets and filters by day on the view, too. LEFT JOIN: every tag has its
+    # article (a foreign key), and SQLite then counts a topic's rows from its index alone.
+    db.execute('DROP VIEW IF EXISTS "articles_by_topic"')
+    db.execute(
+        'CREATE VIEW "articles_by_topic" AS\n'
+        "SELECT\n"
+        "  t.topic AS topic,\n"
+        "  a.id AS article_id,\n"
+        "  t.published_at AS published_at,\n"
+        "  a.day AS day,\n"
+        "  a.source AS source,\n"
+        "  a.language AS language,\n"
+        "  a.section AS section,\n"
+        "  a.title AS title,\n"
+        "  t.snippet AS snippet,\n"
+        "  t.matched_terms AS matched_terms,\n"
+        "  a.url AS url,\n"
+        "  a.first_seen_at AS first_seen_at\n"
+        "FROM article_topics t LEFT JOIN articles a ON a.id = t.article_id\n"
+    )

@@ -30,6 +30,7 @@ MIGRATIONS: list[Migration] = [
     migrations.v6_health,
     migrations.v7_warnings,
     migrations.v8_boilerplate,
+    migrations.v9_desk,
 ]
 
 #: Module ``migrate()`` functions that re-run a frozen step on their own tables (for

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -320,9 +321,66 @@ def test_articles_newest_first_with_facets(client: httpx.Client):
     published = [r["published_at"] for r in data["rows"]]
     assert published == sorted(published, reverse=True)
     facets = data["facet_results"]
-    assert {"source", "language", "section", "published_at"} <= set(facets)
+    # Publication days: a facet on the stored day (the outlet's own calendar day).
+    assert {"source", "language", "section", "day"} <= set(facets)
     languages = {f["value"]: f["count"] for f in facets["language"]["results"]}
     assert languages == {"en": 4, "az": 2, "ru": 1, "zh": 1}
+    days = {f["value"]: f["count"] for f in facets["day"]["results"]}
+    assert sum(days.values()) == len(ARTICLES)
+
+
+# Filters under which the kept counts answer the facets, and ones that make the plugin
+# count the rows themselves: the numbers must be the same either way.
+_FILTERS = [
+    {},
+    {"language": "az"},
+    {"source": "trend"},
+    {"section": "Politics"},
+    {"day": "2025-04-21"},
+    {"language__exact": "en", "source": "trend"},
+    {"_through": json.dumps({"table": "article_topics", "column": "topic", "value": "energy"})},
+    {"_search": "China"},  # a search: counted by reading the matching rows
+    {"published_at__gte": "2025-04-22"},  # a range: the same
+]
+
+
+@pytest.mark.parametrize("filters", _FILTERS, ids=lambda f: "&".join(f) or "none")
+def test_counted_facets_equal_a_count_of_the_rows(client: httpx.Client, served, filters):
+    # Issue 15: the articles page's facets sum the kept counts instead of grouping every
+    # article; an analyst must see the numbers a count of the shown rows gives.
+    data = client.get("/newsmon/articles.json", params={**filters, "_size": "max"}).json()
+    shown = data["rows"]
+    assert data["filtered_table_rows_count"] == len(shown)
+    facets = data["facet_results"]
+    con = sqlite3.connect(served[1])
+    try:
+        tagged = {}
+        for article_id, topic in con.execute("SELECT article_id, topic FROM article_topics"):
+            tagged.setdefault(article_id, []).append(topic)
+    finally:
+        con.close()
+    columns = {name: i for i, name in enumerate(data["columns"])}
+    for name in ("source", "language", "section", "day", "topic"):
+        expected: dict[str, int] = {}
+        for row in shown:
+            values = tagged.get(row[columns["id"]], []) if name == "topic" else [row[columns[name]]]
+            for value in values:
+                if value not in (None, ""):
+                    expected[value] = expected.get(value, 0) + 1
+        got = {f["value"]: f["count"] for f in facets[name]["results"]}
+        assert got == expected, (name, filters)
+
+
+def test_a_counted_facet_value_links_to_its_rows(client: httpx.Client):
+    data = client.get("/newsmon/articles.json").json()
+    az = next(f for f in data["facet_results"]["language"]["results"] if f["value"] == "az")
+    chosen = client.get(az["toggle_url"]).json()
+    assert chosen["filtered_table_rows_count"] == az["count"] == 2
+    selected = next(f for f in chosen["facet_results"]["language"]["results"] if f["value"] == "az")
+    assert selected["selected"]
+    energy = next(f for f in data["facet_results"]["topic"]["results"] if f["value"] == "energy")
+    tagged = client.get(energy["toggle_url"]).json()
+    assert tagged["filtered_table_rows_count"] == energy["count"]
 
 
 def test_topic_facet_and_filter(client: httpx.Client):

@@ -29,11 +29,12 @@ SHIPPED = [
     ("v6_health", "5d0ab878cb6a6cb389cda9d1370b8e125844f6c4841b3df2b7389d22bd151176"),
     ("v7_warnings", "f614bb797e1128f452c086c7e67d3caefb49714fe4192c7364203c115b9c495f"),
     ("v8_boilerplate", "a27c4c3680f946b38f1494c47311dafa51545e94129db662a928b6a5787052a4"),
+    ("v9_desk", "8d4570f1bfa91f951f30d0f91b917bfa4cd2091d442e1590e2d62f82ffd1ab93"),
 ]
 
 #: Checksum of the schema the shipped migrations build (sqlite_master, normalised, without
-#: the FTS5 shadow tables SQLite itself defines): the schema of newsmon's v8 stores.
-SHIPPED_SCHEMA = "6de13de51f37d5774ae9f8f43af863d939f7e5f7f086e906578b91f2f85c9a74"
+#: the FTS5 shadow tables SQLite itself defines): the schema of newsmon's v9 stores.
+SHIPPED_SCHEMA = "127e50ee5dfa681cf4440928fa106692f21f6782e8d18d685c53f2b40f6960cd"
 
 
 def _canonical(node: object) -> object:

@@ -1,0 +1,175 @@
+"""The desk's stored day and kept counts (schema v9, store/desk.py): an existing store is
+upgraded in place, and the counts follow every write the store can see."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import store
+from parsers.record import Article
+from parsers.topics import load_topics
+from store import schema
+from store import topics as store_topics
+from store.db import connect, open_db, version
+from store.desk import drift, facet_query
+
+V8 = 8
+
+
+def _store_at_v8(path: Path) -> sqlite3.Connection:
+    """A store as newsmon wrote it before the desk's step (schema version 8)."""
+    db = connect(path)
+    for number, migration in enumerate(schema.MIGRATIONS[:V8], start=1):
+        with db.conn:
+            migration(db)
+            db.execute(f"PRAGMA user_version = {number}")
+    return db
+
+
+def test_a_v8_store_is_upgraded_in_place(tmp_path: Path):
+    path = tmp_path / "old.db"
+    db = _store_at_v8(path)
+    rows = [
+        ("a", "az", "Siyasət", "2025-03-01T23:30:00+04:00", "2025-03-01T19:31:00Z", "Bakı"),
+        ("a", "az", None, None, "2025-03-02T08:00:00Z", "Çin"),
+        ("b", None, "World", "2025-03-03", "2025-03-04T00:00:00Z", "Beijing"),
+        (None, "en", "World", "2025-03-03T10:00:00+00:00", "2025-03-03T10:01:00Z", "Baku"),
+    ]
+    with db.conn:
+        for source, language, section, published, seen, word in rows:
+            db.execute(
+                "INSERT INTO articles (source, language, section, published_at, first_seen_at, "
+                "title, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [source, language, section, published, seen, word, f"{word} freight news"],
+            )
+        db.execute("INSERT INTO article_topics (article_id, topic) VALUES (1, 'az-china')")
+        db.execute("INSERT INTO article_topics (article_id, topic) VALUES (2, 'az-china')")
+    db.close()
+
+    db = open_db(path)
+    assert version(db) == schema.current_version()
+    # The outlet's own day (23:30 in Baku is still 1 March), else the day newsmon saw it.
+    days = [r[0] for r in db.execute("SELECT day FROM articles ORDER BY id")]
+    assert days == ["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-03"]
+    assert drift(db) == []
+    sql, params = facet_query("articles", "source", {}, 10)
+    assert dict(db.execute(sql, params).fetchall()) == {"a": 2, "b": 1}
+    sql, params = facet_query("articles", "day", {"topic": "az-china"}, 10)
+    assert dict(db.execute(sql, params).fetchall()) == {"2025-03-01": 1, "2025-03-02": 1}
+    # The full-text index still finds every article, and follows an edited text.
+    assert (
+        db.execute(
+            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'freight'"
+        ).fetchone()[0]
+        == 4
+    )
+    db.execute("UPDATE articles SET text = 'Railway news' WHERE id = 1")
+    assert db.execute(
+        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'railway'"
+    ).fetchall() == [(1,)]
+    assert [r[0] for r in db.execute("SELECT day FROM articles_by_topic ORDER BY article_id")] == [
+        "2025-03-01",
+        "2025-03-02",
+    ]
+    db.close()
+
+
+def _article(n: int, source: str, language: str, published: str | None) -> Article:
+    return Article(
+        url=f"https://{source}.example/{n}",
+        source=source,
+        title=f"Story {n} about Baku and Beijing",
+        language=language,
+        published_at=published,
+        section="World" if n % 2 else None,
+        text=f"Baku and Beijing signed agreement number {n} on rail freight. " * 3
+        + " ".join(f"word{n}x{i}" for i in range(40)),
+    )
+
+
+def test_counts_follow_appends_revisions_and_retags(tmp_path: Path):
+    db = open_db(tmp_path / "n.db")
+    store_topics.migrate(db)
+    batch = [
+        _article(n, s, lang, f"2025-05-0{1 + n % 3}T12:00:00+04:00" if n % 4 else None)
+        for n, (s, lang) in enumerate([("trend", "en"), ("report", "az")] * 6)
+    ]
+    store.append_batch(db, batch)
+    topics = load_topics([{"name": "baku", "groups": [{"mode": "any", "terms": ["Baku"]}]}])
+    store_topics.tag_articles(db, topics)
+    assert drift(db) == []
+    # A revision: the same address with a changed text and a later publication time.
+    changed = _article(1, "report", "az", "2025-06-01T09:00:00+04:00")
+    changed.text = "Completely rewritten: " + " ".join(f"other{i}" for i in range(60))
+    store.append_batch(db, [changed])
+    assert drift(db) == []
+    store_topics.retag(
+        db, load_topics([{"name": "beijing", "groups": [{"mode": "any", "terms": ["Beijing"]}]}])
+    )
+    assert drift(db) == []
+    db.close()
+
+
+_writes = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("insert"),
+            st.sampled_from(["a", "b", None]),
+            st.sampled_from(["az", "en", None]),
+            st.sampled_from(["2025-01-01T10:00:00+04:00", "2025-01-02", None]),
+        ),
+        st.tuples(
+            st.just("update"),
+            st.integers(1, 8),
+            st.sampled_from(["source", "published_at", "section", "language"]),
+            st.sampled_from(["c", None, "2025-02-01T00:00:00Z"]),
+        ),
+        st.tuples(st.just("delete"), st.integers(1, 8)),
+        st.tuples(st.just("tag"), st.integers(1, 8), st.sampled_from(["t1", "t2"])),
+        st.tuples(st.just("untag"), st.integers(1, 8), st.sampled_from(["t1", "t2"])),
+    ),
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(writes=_writes)
+def test_counts_equal_a_count_of_the_articles_after_any_writes(tmp_path: Path, writes):
+    path = tmp_path / "p.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    db = open_db(path)
+    db.conn.execute("PRAGMA foreign_keys = OFF")  # deletions in any order, as SQL allows
+    for write in writes:
+        kind = write[0]
+        if kind == "insert":
+            db.execute(
+                "INSERT INTO articles (source, language, published_at, first_seen_at, title, text)"
+                " VALUES (?, ?, ?, '2025-01-05T00:00:00Z', 't', 'x')",
+                list(write[1:]),
+            )
+        elif kind == "update":
+            db.execute(f"UPDATE articles SET {write[2]} = ? WHERE id = ?", [write[3], write[1]])
+        elif kind == "delete":
+            db.execute("DELETE FROM articles WHERE id = ?", [write[1]])
+        elif kind == "tag":
+            db.execute(
+                "INSERT OR IGNORE INTO article_topics (article_id, topic) "
+                "SELECT id, ? FROM articles WHERE id = ?",
+                [write[2], write[1]],
+            )
+        else:
+            db.execute(
+                "DELETE FROM article_topics WHERE article_id = ? AND topic = ?",
+                [write[1], write[2]],
+            )
+    # Tags of deleted articles count for nothing (the facets count existing articles).
+    db.execute("DELETE FROM article_topics WHERE article_id NOT IN (SELECT id FROM articles)")
+    assert drift(db) == []
+    db.close()
