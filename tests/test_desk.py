@@ -15,7 +15,7 @@ from parsers.topics import load_topics
 from store import schema
 from store import topics as store_topics
 from store.db import connect, open_db, version
-from store.desk import drift, facet_query
+from store.desk import counted_filters, drift, facet_query
 
 V8 = 8
 
@@ -173,3 +173,34 @@ def test_counts_equal_a_count_of_the_articles_after_any_writes(tmp_path: Path, w
     db.execute("DELETE FROM article_topics WHERE article_id NOT IN (SELECT id FROM articles)")
     assert drift(db) == []
     db.close()
+
+
+_pairs = st.lists(
+    st.tuples(
+        st.one_of(
+            st.sampled_from(
+                ["source", "language__exact", "day", "topic", "_through", "_search", "_sort"]
+            ),
+            st.text(max_size=12),
+        ),
+        st.text(max_size=40),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pairs=_pairs, table=st.sampled_from(["articles", "articles_by_topic", "runs"]))
+def test_any_query_string_gives_counted_filters_or_none_and_safe_sql(pairs, table):
+    # The query string is the visitor's: whatever it holds, the plugin either reads the
+    # rows (None) or asks the counts with the values as parameters, never inside the SQL.
+    filters = counted_filters(table, pairs)
+    if filters is None:
+        return
+    assert table in ("articles", "articles_by_topic")
+    assert set(filters) <= {"day", "source", "language", "section", "topic"}
+    for column in ("source", "language", "section", "day", "topic"):
+        sql, params = facet_query(table, column, filters, 31)
+        assert sorted(params.values()) == sorted(filters.values())
+        plain = facet_query(table, column, {k: "x" for k in filters}, 31)[0]
+        assert sql == plain  # the values never shape the SQL
