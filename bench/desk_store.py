@@ -17,6 +17,7 @@ Two files hold the same article rows:
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import hashlib
 import json
@@ -35,9 +36,9 @@ from lxml import html as lxml_html
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from store import dedup, schema  # noqa: E402
+from store import dedup  # noqa: E402
 from store.append import ARTICLE_COLUMNS  # noqa: E402
-from store.db import connect, open_db  # noqa: E402
+from store.db import connect, migrate, open_db  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 DAYS = 400
@@ -76,6 +77,7 @@ def _page_text(raw: bytes, encoding: str) -> str:
     return " ".join(tree.itertext())
 
 
+@functools.cache
 def sentences() -> dict[str, list[str]]:
     """Real sentences per language, in a fixed order (deterministic stores)."""
     if not CORPUS.is_dir():
@@ -193,10 +195,7 @@ def rows(n: int, seed: int = 15) -> Iterator[tuple[dict[str, object], list[str],
 def _previous_schema(path: Path) -> sqlite_utils.Database:
     """A store at schema version 8 (what the last release wrote)."""
     db = connect(path)
-    for number, migration in enumerate(schema.MIGRATIONS[:8], start=1):
-        with db.conn:
-            migration(db)
-            db.execute(f"PRAGMA user_version = {number}")
+    migrate(db, target=8)
     return db
 
 

@@ -74,6 +74,8 @@ OTHER_DESCRIPTIONS = {
     "article_counts": "Articles per day, source, language and section, and per topic (topic "
     "empty = all articles), kept up to date with every write: what the facets and charts "
     "sum instead of counting a million rows.",
+    "article_totals": "The same counts without the day (per source, language, section and "
+    "topic): what the source, language and section facets sum.",
 }
 
 

@@ -93,13 +93,15 @@ def version(db: sqlite_utils.Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(db: sqlite_utils.Database) -> int:
-    """Bring the schema up to date, one migration at a time."""
+def migrate(db: sqlite_utils.Database, target: int | None = None) -> int:
+    """Bring the schema up to date (or up to version ``target``: a store as an older
+    newsmon left it, for upgrade tests and benchmarks), one migration at a time."""
     current = version(db)
-    target = schema.current_version()
-    if current > target:
+    latest = schema.current_version()
+    target = latest if target is None else min(target, latest)
+    if current > latest:
         raise StoreError(
-            f"the store has schema version {current}, newer than this newsmon ({target}): "
+            f"the store has schema version {current}, newer than this newsmon ({latest}): "
             "upgrade newsmon"
         )
     for number in range(current + 1, target + 1):

@@ -17,6 +17,7 @@ builds the SQL that asks them, and checks the counts against the articles.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -60,15 +61,10 @@ _PRESENTATION = frozenset(
     }
 )
 
-#: The day of an article, as the v9 step stores it in ``articles.day``.
-DAY_SQL = "substr(coalesce(published_at, first_seen_at), 1, 10)"
-
 
 def topic_of_through(value: str) -> str | None:
     """The topic a ``_through`` filter of the articles table selects (the home page's
     topic links), or None when it is another kind of ``_through``."""
-    import json
-
     try:
         through = json.loads(value)
     except ValueError:

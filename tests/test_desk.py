@@ -3,9 +3,9 @@ upgraded in place, and the counts follow every write the store can see."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
+import sqlite_utils
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,19 +14,16 @@ from parsers.record import Article
 from parsers.topics import load_topics
 from store import schema
 from store import topics as store_topics
-from store.db import connect, open_db, version
+from store.db import connect, migrate, open_db, version
 from store.desk import counted_filters, drift, facet_query
 
 V8 = 8
 
 
-def _store_at_v8(path: Path) -> sqlite3.Connection:
+def _store_at_v8(path: Path) -> sqlite_utils.Database:
     """A store as newsmon wrote it before the desk's step (schema version 8)."""
     db = connect(path)
-    for number, migration in enumerate(schema.MIGRATIONS[:V8], start=1):
-        with db.conn:
-            migration(db)
-            db.execute(f"PRAGMA user_version = {number}")
+    migrate(db, target=V8)
     return db
 
 

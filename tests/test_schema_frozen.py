@@ -15,6 +15,7 @@ import pytest
 import sqlite_utils
 
 import store
+from store import db as store_db
 from store import dedup, fetchstate, health, migrations, schema, topics
 from store.db import connect, version, writing
 
@@ -83,10 +84,7 @@ def master(db: sqlite_utils.Database, *, shadow: bool = True) -> list[tuple[str,
 def build_old(path: Path, n: int) -> sqlite_utils.Database:
     """A store at schema version ``n``: only the first ``n`` migrations, as open_db runs them."""
     db = connect(path)
-    for number, migration in enumerate(schema.MIGRATIONS[:n], 1):
-        with writing(db):
-            migration(db)
-            db.execute(f"PRAGMA user_version = {number}")
+    store_db.migrate(db, target=n)
     return db
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
@@ -32,9 +33,6 @@ class CountedFacet(ColumnFacet):
         filters = counted_filters(self.table or "", pairs)
         configs = self.get_configs()
         columns = [c["config"].get("column") or c["config"]["simple"] for c in configs]
-        topic_on_articles = self.table == "articles" and "topic" in columns
-        if filters is None and not topic_on_articles:
-            return await super().facet_results()
         size = self.get_facet_size()
         results: list[dict[str, Any]] = []
         timed_out: list[str] = []
@@ -45,14 +43,15 @@ class CountedFacet(ColumnFacet):
             cotagged = self.table == "articles" and column == "topic" and "topic" in (filters or {})
             if filters is not None and not cotagged:
                 sql, params = facet_query(self.table, column, filters, size + 1)
-            elif column == "topic":  # articles as the page filters them, then their topics
+            elif column == "topic" and self.table == "articles":
+                # articles as the page filters them, then their topics
                 sql = (
                     "SELECT topic AS value, count(*) AS count FROM article_topics "
                     f"WHERE article_id IN (SELECT id FROM ({self.sql})) "
                     f"GROUP BY topic ORDER BY count DESC, value LIMIT {size + 1}"
                 )
                 params = self.params
-            else:
+            else:  # the rows as the page filters them, as Datasette's column facet counts
                 sql = (
                     f'SELECT "{column}" AS value, count(*) AS count FROM ({self.sql}) '
                     f'WHERE "{column}" IS NOT NULL GROUP BY "{column}" '
@@ -98,7 +97,7 @@ class CountedFacet(ColumnFacet):
                     for k, v in pairs
                     if not (k == "_through" and topic_of_through(v) == value)
                 ]
-                path = self.request.path + ("?" + _qs(kept) if kept else "")
+                path = self.request.path + ("?" + urlencode(kept) if kept else "")
             else:
                 path = path_with_added_args(self.request, {"_through": arg})
         else:
@@ -115,12 +114,6 @@ class CountedFacet(ColumnFacet):
             "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(path)),
             "selected": selected,
         }
-
-
-def _qs(pairs: list[tuple[str, str]]) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(pairs)
 
 
 @hookimpl
