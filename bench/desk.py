@@ -50,6 +50,11 @@ BIN = Path(sys.executable).parent
 #: Datasette's default cap on the rows one query returns.
 ROW_CAP = 1000
 TARGET_MS = 300
+
+#: Marks Datasette's own generic pages that the issue's list does not name: its table
+#: search box (unranked, newest first over every match; the desk's search is the ranked
+#: one) and its ``_through`` filter (which nothing in the desk links to any more).
+GENERIC = "(Datasette's own)"
 #: Terms of the topics the appended articles are tagged with (the stores' own tags are dealt).
 TERMS = {
     "az-china": ["China", "Çin", "Китай", "中国"],
@@ -152,7 +157,19 @@ def _pages(
             "facets",
         ),
         (
-            "articles?_through=topic (search in it)",
+            "topic facet link: articles_by_topic?topic=…&language=az",
+            f"/{db}/articles_by_topic.json?topic={topic}&language=az",
+            None,
+            "facets",
+        ),
+        (
+            "search in a topic: China",
+            f"/{db}/search.json?q=China&topic={topic}",
+            None,
+            "rows",
+        ),
+        (
+            f"articles?_through=topic {GENERIC}",
             f"/{db}/articles.json?{httpx.QueryParams({'_through': json.dumps({'table': 'article_topics', 'column': 'topic', 'value': topic})})}",
             None,
             "facets",
@@ -203,7 +220,7 @@ def _pages(
             "rows",
         ),
         (
-            "table search: azərbaycan",
+            f"table search box: azərbaycan {GENERIC}",
             f"/{db}/articles.json?{httpx.QueryParams({'_search': 'azərbaycan'})}",
             f"/{ref}/articles.json?{httpx.QueryParams({'_search': 'azərbaycan'})}&{facets4}",
             "facets",
@@ -215,7 +232,7 @@ def _pages(
             "rows",
         ),
         (
-            "table search: China",
+            f"table search box: China {GENERIC}",
             f"/{db}/articles.json?_search=China",
             f"/{ref}/articles.json?_search=China&{facets4}",
             "facets",
@@ -442,7 +459,7 @@ def report(results: list[dict[str, Any]], repeat: int) -> str:
     head = "| page | " + " | ".join(f"{n:,}: p50 | p95 | reference p95" for n in sizes) + " |"
     sep = "|---|" + "---|---|---|" * len(sizes)
     lines = [head, sep]
-    slow, cut = [], []
+    slow, generic, cut = [], [], []
     for i, (page, *_rest) in enumerate(results[0]["rows"]):
         cells = []
         for r in results:
@@ -451,7 +468,9 @@ def report(results: list[dict[str, Any]], repeat: int) -> str:
             ref_flag = "" if ref_check == "ok" else f" ({ref_check})"
             cells.append(f"{_fmt(p50)} | {_fmt(p95)}{flag} | {_fmt(r95)}{ref_flag}")
             if p95 > TARGET_MS:
-                slow.append(f"{page} at {r['n']:,} ({p95:.0f} ms)")
+                (generic if GENERIC in page else slow).append(
+                    f"{page} at {r['n']:,} ({p95:.0f} ms)"
+                )
             if check != "ok":
                 cut.append(f"{page} at {r['n']:,}: {check}")
         lines.append(f"| {page} | " + " | ".join(cells) + " |")
@@ -469,7 +488,12 @@ def report(results: list[dict[str, Any]], repeat: int) -> str:
     verdict = [
         "",
         f"Target: every page ≤ {TARGET_MS} ms at p95. "
-        + ("All pages met it." if not slow else "Over it: " + "; ".join(slow) + "."),
+        + ("Every listed page met it." if not slow else "Over it: " + "; ".join(slow) + ".")
+        + (
+            ""
+            if not generic
+            else " Datasette's own pages outside the list, over it: " + "; ".join(generic) + "."
+        ),
         "Checks (status 200, no facet timed out, no chart at the row cap, the per-source "
         "chart summing to every article): " + ("all passed." if not cut else "; ".join(cut) + "."),
     ]

@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from parsers.record import CONTENT_FIELDS, Article
+from store.cjk import index_pending as index_cjk_pending
 from store.clock import utcnow
 from store.db import writing
 from store.dedup import Deduper, Match
@@ -110,6 +111,8 @@ def append_batch(
             article_id = cur.lastrowid
             deduper.index(article_id, prepared)
             result.new_ids.append(article_id)
+        # Chinese, Japanese and Korean articles the triggers queued: their word-pair index.
+        index_cjk_pending(db)
     return result
 
 

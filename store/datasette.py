@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from parsers.topics import Topic, load_topics
+from store.cjk import CJK_CLASS, CJK_LANGUAGES
+from store.cjk import query_sql as cjk_query_sql
 
 #: Custom templates (the article reading view); a folder at the repository top.
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "datasette" / "templates"
@@ -28,8 +30,8 @@ FEED_SIZE = 50
 
 # Characters of scripts written without spaces. unicode61 (the articles_fts tokenizer)
 # makes a whole run of them one token, so FTS cannot find a word inside a Chinese
-# sentence; the search queries fall back to a substring scan for such queries.
-_NO_SPACE_GLOB = "*[ぁ-ヿ㐀-䶿一-鿿가-힯]*"
+# sentence; the search queries also ask store/cjk.py's index of character pairs.
+_NO_SPACE_GLOB = f"*[{CJK_CLASS}]*"
 
 #: Notes for the columns whose meaning is not obvious from the name.
 ARTICLE_COLUMNS = {
@@ -76,6 +78,9 @@ OTHER_DESCRIPTIONS = {
     "sum instead of counting a million rows.",
     "article_totals": "The same counts without the day (per source, language, section and "
     "topic): what the source, language and section facets sum.",
+    "carried_articles": "Articles also seen at another outlet, one row each, kept up to date "
+    "with every sighting: how many outlets carried the story (its own included), its source, "
+    "day and publication time.",
 }
 
 
@@ -171,7 +176,7 @@ UNION ALL
 
 #: Languages written without spaces: a query in their script is also looked for inside
 #: the texts of articles in these languages (newest first, ``SEARCH_WINDOW`` at most).
-_NO_SPACE_LANGUAGES = "('zh', 'ja', 'ko')"
+_NO_SPACE_LANGUAGES = "(" + ", ".join(f"'{lang}'" for lang in CJK_LANGUAGES) + ")"
 
 #: Matches a search ranks: the newest this many (FTS5 reads them in rowid order and stops,
 #: so a word found in half a million articles costs what a rare word costs).
@@ -181,21 +186,39 @@ SEARCH_WINDOW = 2000
 SEARCH_PAGE = 50
 
 
-def _matches(limit: int) -> str:
+def _matches(limit: int, in_topic: bool = False) -> str:
     """The newest ``limit`` matches of :q (id, rank): FTS5 words, and for a query in a
-    script written without spaces, the articles in such languages containing it."""
+    script written without spaces, the articles in such languages containing it (found
+    through the index of character pairs; a query of single characters reads them); with
+    ``in_topic``, among the articles tagged :topic (all when empty)."""
+    topic = (
+        "AND (:topic = '' OR {id} IN (SELECT article_id FROM article_topics WHERE topic = :topic))"
+        if in_topic
+        else ""
+    )
     return f"""fts AS MATERIALIZED (
   SELECT rowid AS id, rank FROM articles_fts WHERE :q != '' AND articles_fts MATCH :q
+  {topic.format(id="rowid")}
   ORDER BY rowid DESC LIMIT {limit}
 ),
 cjk AS (
+  SELECT a.id, 0 AS rank FROM articles a
+  WHERE :q GLOB '{_NO_SPACE_GLOB}' AND a.language IN {_NO_SPACE_LANGUAGES}
+    AND a.id IN (SELECT rowid FROM articles_cjk WHERE articles_cjk MATCH {cjk_query_sql()}
+      UNION SELECT article_id FROM cjk_pending)
+    AND (instr(a.title, :q) > 0 OR instr(a.text, :q) > 0) {topic.format(id="a.id")}
+  ORDER BY a.id DESC LIMIT {limit}
+),
+cjk_scan AS (
   SELECT id, 0 AS rank FROM articles
-  WHERE :q GLOB '{_NO_SPACE_GLOB}' AND language IN {_NO_SPACE_LANGUAGES}
-    AND (instr(title, :q) > 0 OR instr(text, :q) > 0)
+  WHERE :q GLOB '{_NO_SPACE_GLOB}' AND {cjk_query_sql()} = 'x'
+    AND language IN {_NO_SPACE_LANGUAGES}
+    AND (instr(title, :q) > 0 OR instr(text, :q) > 0) {topic.format(id="id")}
   ORDER BY day DESC, published_at DESC LIMIT {limit}
 ),
 matches AS (SELECT id, rank FROM fts UNION ALL
-  SELECT id, rank FROM cjk WHERE id NOT IN (SELECT id FROM fts))"""
+  SELECT id, rank FROM (SELECT id, rank FROM cjk UNION ALL SELECT id, rank FROM cjk_scan)
+  WHERE id NOT IN (SELECT id FROM fts))"""
 
 
 SEARCH_FEED_SQL = f"""WITH {_matches(FEED_SIZE)},
@@ -210,13 +233,16 @@ SELECT * FROM hits
 UNION ALL
 {_empty_feed_row("'urn:newsmon:empty:search:' || :q", "'Nothing found yet for ' || :q", "search")}"""
 
+
 # Ranked by relevance (FTS5's bm25) among the newest SEARCH_WINDOW matches, a page at a
 # time; the snippet is built for the page's rows only, in one pass over the page's range
 # of the index (a snippet per row would expand a prefix query once per row: 50 x 40 ms at
 # a million articles). MATERIALIZED: each step runs once, however often it is read.
 # Ranking every match instead costs what the match count costs: seconds for a common word
 # at a million articles.
-SEARCH_SQL = f"""WITH {_matches(SEARCH_WINDOW)},
+def search_sql(in_topic: bool) -> str:
+    """The ranked search (with ``in_topic``: a topic parameter, empty for all)."""
+    return f"""WITH {_matches(SEARCH_WINDOW, in_topic)},
 page AS MATERIALIZED (
   SELECT id, rank FROM matches ORDER BY rank, id DESC
   LIMIT {SEARCH_PAGE} OFFSET {SEARCH_PAGE} * (max(coalesce(nullif(:page, ''), 1), 1) - 1)
@@ -234,6 +260,7 @@ SELECT a.id AS article_id, a.published_at, a.source, a.language, a.title,
 FROM page JOIN articles a ON a.id = page.id LEFT JOIN snips ON snips.id = page.id
 ORDER BY page.rank, page.id DESC"""
 
+
 # Newest first by (day, published_at): read from that index, stopping at 200 tagged rows
 # (CROSS JOIN keeps the articles outside, in that order; sorting every tagged article
 # instead reads a whole topic: a second at a million articles).
@@ -246,26 +273,17 @@ LIMIT 200"""
 
 def multi_outlet_sql(with_topics: bool) -> str:
     topic_filter = (
-        "AND (:topic = '' OR a.id IN (SELECT article_id FROM article_topics WHERE topic = :topic))"
+        "AND (:topic = '' OR c.article_id IN "
+        "(SELECT article_id FROM article_topics WHERE topic = :topic))"
         if with_topics
         else ""
     )
-    # From the sightings (a few per cent of the articles, read from their index on
-    # (article_id, source)), one look at each carried article, the names for the 500 shown.
-    return f"""WITH per AS (
-  SELECT article_id, count(DISTINCT source) AS n FROM sightings
-  WHERE source IS NOT NULL GROUP BY article_id
-),
-carried AS (
-  SELECT p.article_id, p.n + (a.source IS NOT NULL) - (a.source IS NOT NULL AND EXISTS
-      (SELECT 1 FROM sightings s WHERE s.article_id = p.article_id AND s.source = a.source))
-    AS outlets, a.day, a.published_at
-  FROM per p CROSS JOIN articles a ON a.id = p.article_id
-  WHERE 1 = 1 {topic_filter}
-),
-top AS (
-  SELECT article_id, outlets FROM carried
-  WHERE outlets >= 2 ORDER BY outlets DESC, day DESC, published_at DESC LIMIT 500
+    # The carried articles are kept as rows (store/desk.py), read from their index on
+    # (outlets, day, time), most widely carried and newest first; names for the 500 shown.
+    return f"""WITH top AS (
+  SELECT c.article_id, c.outlets FROM carried_articles c
+  WHERE c.outlets >= 2 {topic_filter}
+  ORDER BY c.outlets DESC, c.day DESC, c.published_at DESC LIMIT 500
 )
 SELECT a.id AS article_id, a.published_at, a.title, top.outlets,
   coalesce(a.source || ', ', '') || (SELECT group_concat(source, ', ') FROM
@@ -357,15 +375,14 @@ def _dashboard(db: str, with_topics: bool) -> dict[str, Any]:
         "[[ AND c.day <= :until ]] [[ AND c.source = :source ]]"
     )
     topic = (
-        "[[ AND a.id IN (SELECT article_id FROM article_topics WHERE topic = :topic) ]]"
+        "[[ AND k.article_id IN (SELECT article_id FROM article_topics WHERE topic = :topic) ]]"
         if with_topics
         else ""
     )
-    # Stories also seen at another outlet, from the sightings (a few per cent of articles).
+    # Stories also seen at another outlet: kept rows (a few per cent of the articles).
     carried = (
-        "SELECT DISTINCT a.id, a.day FROM sightings s CROSS JOIN articles a ON a.id = s.article_id "
-        "WHERE s.source IS NOT NULL AND s.source != coalesce(a.source, '') "
-        f"[[ AND a.day >= :since ]] [[ AND a.day <= :until ]] [[ AND a.source = :source ]] {topic}"
+        "SELECT k.article_id AS id, k.day FROM carried_articles k WHERE 1 = 1 "
+        f"[[ AND k.day >= :since ]] [[ AND k.day <= :until ]] [[ AND k.source = :source ]] {topic}"
     )
     filters: dict[str, Any] = {
         "since": {"name": "From (day)", "type": "date"},
@@ -578,9 +595,10 @@ def build_metadata(
             '"phrases", prefix*, OR, NOT): the newest '
             f"{SEARCH_WINDOW:,} matches, most relevant first, {SEARCH_PAGE} a page (page: "
             "1, 2, ...). Chinese, Japanese and Korean queries also match inside sentences of "
-            "articles in those languages.",
-            "sql": SEARCH_SQL,
-            "params": ["q", "page"],
+            "articles in those languages."
+            + (" Give a topic to search its articles only." if with_topics else ""),
+            "sql": search_sql(with_topics),
+            "params": ["q", "page", "topic"] if with_topics else ["q", "page"],
         }
         queries["search_feed"] = {
             "title": "newsmon: search",
@@ -683,12 +701,9 @@ def _home_html(db: str, topics: Sequence[Topic], with_topics: bool) -> str:
         parts.append("<p>Topics (articles, feed to subscribe to):</p><ul>")
         for topic in topics:
             name = quote(topic.name)
-            through = quote(
-                json.dumps({"table": "article_topics", "column": "topic", "value": topic.name})
-            )
             parts.append(
                 f'<li><a href="/{d}/articles_by_topic?topic={name}">{escape(topic.title)}</a> '
-                f'(<a href="/{d}/articles?_through={through}">search in it</a>, '
+                f'(<a href="/{d}/search?topic={name}">search in it</a>, '
                 f'<a href="/{d}/latest_on_topic?topic={name}">latest</a>, '
                 f'<a href="/{d}/feed-{name}.atom">Atom feed</a>)</li>'
             )

@@ -6,6 +6,12 @@ missing value is stored as ``''``):
 - ``article_counts``: per day x source x language x section (charts, the day facet, any
   filter by day);
 - ``article_totals``: per source x language x section (facets on those, a few hundred rows).
+Two more (schema step v10) keep what the topic and story pages read:
+- ``carried_articles``: one row per article also seen at another outlet (a sighting from
+  a source other than its own), with how many outlets carried it, its source, day and time
+  (the stories page and the dashboard's carried charts; a few per cent of the articles);
+- the tags in ``article_topics`` carry their article's day, source, language and section
+  as well as its time, so ``articles_by_topic`` filters and counts from the tags alone.
 Triggers keep them in the writer's own transaction, so a count is never ahead of or behind
 the articles it counts: an append, a revision, a reparse, a retag and a deletion all go
 through them. Their size depends on outlets, sections and days, not on articles, so a facet
@@ -161,4 +167,26 @@ def drift(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
             f"UNION ALL SELECT 'actual', * FROM ({actual} EXCEPT {kept})"
         )
         found += [(table, *row) for row in db.execute(sql).fetchall()]
+    other = (
+        "FROM sightings s WHERE s.article_id = a.id AND s.source IS NOT NULL "
+        "AND s.source != coalesce(a.source, '')"
+    )
+    actual = (
+        "SELECT a.id, (a.source IS NOT NULL) + (SELECT count(DISTINCT s.source) "
+        f"{other}), a.source, a.day, a.published_at FROM articles a "
+        f"WHERE EXISTS (SELECT 1 {other})"
+    )
+    kept = "SELECT article_id, outlets, source, day, published_at FROM carried_articles"
+    sql = (
+        f"SELECT 'kept', * FROM ({kept} EXCEPT {actual}) "
+        f"UNION ALL SELECT 'actual', * FROM ({actual} EXCEPT {kept})"
+    )
+    found += [("carried_articles", *row) for row in db.execute(sql).fetchall()]
+    copied = ("published_at", "day", "source", "language", "section")
+    differs = " OR ".join(f"t.{c} IS NOT a.{c}" for c in copied)
+    sql = (
+        f"SELECT 'kept', t.article_id, t.topic, {', '.join('t.' + c for c in copied)} "
+        f"FROM article_topics t JOIN articles a ON a.id = t.article_id WHERE {differs}"
+    )
+    found += [("article_topics", *row) for row in db.execute(sql).fetchall()]
     return found

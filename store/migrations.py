@@ -749,3 +749,158 @@ END"""
         "  a.first_seen_at AS first_seen_at\n"
         "FROM article_topics t LEFT JOIN articles a ON a.id = t.article_id\n"
     )
+
+
+def v10_desk_stories(db: sqlite_utils.Database) -> None:
+    """What v9 left reading the articles at a million (store/desk.py owns it): the
+    articles also seen at another outlet, kept as rows by triggers on sightings
+    (``carried_articles``: a few per cent of the articles, read by the stories page and the
+    dashboard's carried charts); and a tag that carries its article's day, source, language
+    and section as well as its time, so ``articles_by_topic`` counts and filters its rows
+    from article_topics alone (a join to the articles read every tagged article)."""
+    db.execute(
+        'CREATE TABLE IF NOT EXISTS "carried_articles" (\n'
+        '    "article_id" INTEGER PRIMARY KEY,\n'
+        '    "outlets" INTEGER NOT NULL,\n'
+        '    "source" TEXT,\n'
+        '    "day" TEXT,\n'
+        '    "published_at" TEXT\n'
+        ")"
+    )
+    db.execute(
+        'CREATE INDEX IF NOT EXISTS "idx_carried_articles_outlets_day"\n'
+        '    ON "carried_articles" ("outlets", "day", "published_at")'
+    )
+    db.execute(
+        'CREATE INDEX IF NOT EXISTS "idx_carried_articles_day"\n    ON "carried_articles" ("day")'
+    )
+
+    def carried(article: str) -> str:
+        """Replace the kept row of one article: present when another outlet carried it
+        (a sighting from a source other than its own); outlets = its own and theirs."""
+        other = (
+            'FROM "sightings" s WHERE s."article_id" = a."id" AND s."source" IS NOT NULL '
+            'AND s."source" != coalesce(a."source", \'\')'
+        )
+        return f"""DELETE FROM "carried_articles" WHERE "article_id" = {article};
+  INSERT INTO "carried_articles" ("article_id", "outlets", "source", "day", "published_at")
+  SELECT a."id", (a."source" IS NOT NULL) + (SELECT count(DISTINCT s."source") {other}),
+    a."source", a."day", a."published_at"
+  FROM "articles" a WHERE a."id" = {article} AND EXISTS (SELECT 1 {other});"""
+
+    db.execute('DELETE FROM "carried_articles"')
+    db.execute(
+        """INSERT INTO "carried_articles" ("article_id", "outlets", "source", "day", "published_at")
+SELECT a."id", (a."source" IS NOT NULL) + p."n", a."source", a."day", a."published_at"
+FROM (SELECT s."article_id", count(DISTINCT s."source") AS "n" FROM "sightings" s
+      JOIN "articles" o ON o."id" = s."article_id"
+      WHERE s."source" IS NOT NULL AND s."source" != coalesce(o."source", '')
+      GROUP BY s."article_id") AS p
+JOIN "articles" a ON a."id" = p."article_id\""""
+    )
+    for name, event, body in (
+        ("carried_articles_sight_ai", 'AFTER INSERT ON "sightings"', carried('new."article_id"')),
+        ("carried_articles_sight_ad", 'AFTER DELETE ON "sightings"', carried('old."article_id"')),
+        (
+            "carried_articles_sight_au",
+            'AFTER UPDATE OF "article_id", "source" ON "sightings"',
+            carried('old."article_id"') + "\n  " + carried('new."article_id"'),
+        ),
+        (
+            "carried_articles_au",
+            'AFTER UPDATE OF "source", "day", "published_at" ON "articles"\n'
+            'WHEN EXISTS (SELECT 1 FROM "sightings" WHERE "article_id" = new."id")',
+            carried('new."id"'),
+        ),
+        (
+            "carried_articles_ad",
+            'AFTER DELETE ON "articles"',
+            'DELETE FROM "carried_articles" WHERE "article_id" = old."id";',
+        ),
+    ):
+        db.execute(f'CREATE TRIGGER IF NOT EXISTS "{name}" {event} BEGIN\n  {body}\nEND')
+
+    # A tag carries what the topic's pages filter, facet and sort by (v9 kept the time).
+    copied = ("published_at", "day", "source", "language", "section")
+    for column in copied[1:]:
+        if column not in db["article_topics"].columns_dict:
+            db.execute(f'ALTER TABLE "article_topics" ADD COLUMN "{column}" TEXT')
+    names = ", ".join(f'"{c}"' for c in copied)
+    from_article = ", ".join(f'a."{c}"' for c in copied)
+    from_new = ", ".join(f'new."{c}"' for c in copied)
+    db.execute(
+        f'UPDATE "article_topics" SET ({names}) =\n'
+        f'    (SELECT {from_article} FROM "articles" a WHERE a."id" = "article_id")'
+    )
+    db.execute('DROP TRIGGER IF EXISTS "article_topics_published_ai"')
+    db.execute('DROP TRIGGER IF EXISTS "articles_published_topics_au"')
+    fill = f"""UPDATE "article_topics" SET ({names}) =
+    (SELECT {from_article} FROM "articles" a WHERE a."id" = new."article_id")
+  WHERE "article_id" = new."article_id" AND "topic" IS new."topic";"""
+    db.execute(
+        f"""CREATE TRIGGER IF NOT EXISTS "article_topics_article_ai" AFTER INSERT ON "article_topics"
+BEGIN
+  {fill}
+END"""
+    )
+    db.execute(
+        f"""CREATE TRIGGER IF NOT EXISTS "article_topics_article_au"
+AFTER UPDATE OF "article_id" ON "article_topics" BEGIN
+  {fill}
+END"""
+    )
+    db.execute(
+        f"""CREATE TRIGGER IF NOT EXISTS "articles_topics_au"
+AFTER UPDATE OF {names} ON "articles" BEGIN
+  UPDATE "article_topics" SET ({names}) = ({from_new}) WHERE "article_id" = new."id";
+END"""
+    )
+    # Every column a topic's page filters by comes from the tag; the article's title and
+    # address are looked up for the rows shown only, so a count reads an index of tags.
+    db.execute('DROP VIEW IF EXISTS "articles_by_topic"')
+    db.execute(
+        'CREATE VIEW "articles_by_topic" AS\n'
+        "SELECT\n"
+        "  t.topic AS topic,\n"
+        "  t.article_id AS article_id,\n"
+        "  t.published_at AS published_at,\n"
+        "  t.day AS day,\n"
+        "  t.source AS source,\n"
+        "  t.language AS language,\n"
+        "  t.section AS section,\n"
+        "  (SELECT a.title FROM articles a WHERE a.id = t.article_id) AS title,\n"
+        "  t.snippet AS snippet,\n"
+        "  t.matched_terms AS matched_terms,\n"
+        "  (SELECT a.url FROM articles a WHERE a.id = t.article_id) AS url,\n"
+        "  (SELECT a.first_seen_at FROM articles a WHERE a.id = t.article_id) AS first_seen_at\n"
+        "FROM article_topics t\n"
+    )
+
+
+def v11_cjk_pairs(
+    db: sqlite_utils.Database, *, index_articles: Callable[[sqlite_utils.Database], object]
+) -> None:
+    """A pair index of Chinese, Japanese and Korean text (store/cjk.py owns it): a word
+    inside a sentence is found without reading every article in those languages. Triggers
+    queue every article written in them; ``index_articles(db)`` indexes the queue."""
+    db.execute(
+        'CREATE VIRTUAL TABLE IF NOT EXISTS "articles_cjk" USING FTS5 ("pairs", '
+        "content='', detail=none, tokenize='unicode61 remove_diacritics 0')"
+    )
+    db.execute('CREATE TABLE IF NOT EXISTS "cjk_pending" ("article_id" INTEGER PRIMARY KEY)')
+    languages = "('zh', 'ja', 'ko')"
+    for name, event in (
+        ("articles_cjk_ai", "INSERT"),
+        ("articles_cjk_au", 'UPDATE OF "title", "text", "language"'),
+    ):
+        db.execute(
+            f"""CREATE TRIGGER IF NOT EXISTS "{name}" AFTER {event} ON "articles"
+WHEN new."language" IN {languages} BEGIN
+  INSERT OR IGNORE INTO "cjk_pending" ("article_id") VALUES (new."id");
+END"""
+        )
+    db.execute(
+        'INSERT OR IGNORE INTO "cjk_pending" ("article_id")\n'
+        f'SELECT "id" FROM "articles" WHERE "language" IN {languages}'
+    )
+    index_articles(db)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from store import migrations
+from store.cjk import index_pending as index_cjk_pending
 from store.dedup import rebuild as rebuild_dedup_index
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -31,6 +32,9 @@ MIGRATIONS: list[Migration] = [
     migrations.v7_warnings,
     migrations.v8_boilerplate,
     migrations.v9_desk,
+    migrations.v10_desk_stories,
+    # v11 indexes the CJK articles already stored (derived data, like v3).
+    functools.partial(migrations.v11_cjk_pairs, index_articles=index_cjk_pending),
 ]
 
 #: Module ``migrate()`` functions that re-run a frozen step on their own tables (for

@@ -31,11 +31,13 @@ SHIPPED = [
     ("v7_warnings", "f614bb797e1128f452c086c7e67d3caefb49714fe4192c7364203c115b9c495f"),
     ("v8_boilerplate", "a27c4c3680f946b38f1494c47311dafa51545e94129db662a928b6a5787052a4"),
     ("v9_desk", "8d4570f1bfa91f951f30d0f91b917bfa4cd2091d442e1590e2d62f82ffd1ab93"),
+    ("v10_desk_stories", "b64c035eaafa753e3508d01a9c282a1e117bb5b6dedc1e9441e6c0502b199d6f"),
+    ("v11_cjk_pairs", "1202d84b8de43b3c3e276c479197b77b935ce3d3b9b93a4dde4a80cb415ac267"),
 ]
 
 #: Checksum of the schema the shipped migrations build (sqlite_master, normalised, without
-#: the FTS5 shadow tables SQLite itself defines): the schema of newsmon's v9 stores.
-SHIPPED_SCHEMA = "127e50ee5dfa681cf4440928fa106692f21f6782e8d18d685c53f2b40f6960cd"
+#: the FTS5 shadow tables SQLite itself defines): the schema of newsmon's v11 stores.
+SHIPPED_SCHEMA = "6bc595f5366ac92fcf447dd0f2e4ae12903a029d34e048acb9820a989b0924b2"
 
 
 def _canonical(node: object) -> object:

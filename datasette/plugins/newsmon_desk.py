@@ -69,7 +69,9 @@ class CountedFacet(ColumnFacet):
             except QueryInterrupted:
                 timed_out.append(column)
                 continue
-            values = [self._value(column, row["value"], row["count"], pairs) for row in rows.rows]
+            values = [
+                self._value(column, row["value"], row["count"], pairs, filters) for row in rows.rows
+            ]
             results.append(
                 {
                     "name": column,
@@ -85,12 +87,26 @@ class CountedFacet(ColumnFacet):
         return results, timed_out
 
     def _value(
-        self, column: str, value: Any, count: int, pairs: list[tuple[str, str]]
+        self,
+        column: str,
+        value: Any,
+        count: int,
+        pairs: list[tuple[str, str]],
+        filters: dict[str, str] | None,
     ) -> dict[str, Any]:
         """One facet value with the link that selects it (or, selected, removes it)."""
         if column == "topic" and self.table == "articles":
             arg = json.dumps({"table": "article_topics", "column": "topic", "value": value})
             selected = any(k == "_through" and topic_of_through(v) == value for k, v in pairs)
+            if not selected and filters is not None and "topic" not in filters:
+                # The topic's own page, with the same filters: its tags carry every counted
+                # column, so it reads one index (the articles table would sort the topic).
+                path = self.ds.urls.table(
+                    self.database, "articles_by_topic", format=self.request.url_vars.get("format")
+                )
+                path += "?"
+                path += urlencode({**filters, "topic": value})
+                return self._link(value, count, path, selected)
             if selected:
                 kept = [
                     (k, v)
@@ -107,11 +123,14 @@ class CountedFacet(ColumnFacet):
                 path = path_with_removed_args(self.request, either)
             else:
                 path = path_with_added_args(self.request, {column: value})
+        return self._link(value, count, self.ds.urls.path(path), selected)
+
+    def _link(self, value: Any, count: int, path: str, selected: bool) -> dict[str, Any]:
         return {
             "value": value,
             "label": value,
             "count": count,
-            "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(path)),
+            "toggle_url": self.ds.absolute_url(self.request, path),
             "selected": selected,
         }
 
