@@ -584,8 +584,9 @@ def build_metadata(
         }
     for name in sorted((tables | views) & set(OTHER_DESCRIPTIONS)):
         meta_tables[name] = {"description": OTHER_DESCRIPTIONS[name]}
-    for name in sorted(t for t in tables if t.startswith("dedup_")):
-        meta_tables[name] = {"hidden": True}  # dedup's own index: noise on the home page
+    # Indexes kept for newsmon's own lookups (dedup, CJK word pairs): noise on the home page.
+    for name in sorted(t for t in tables if t.startswith(("dedup_", "articles_cjk", "cjk_"))):
+        meta_tables[name] = {"hidden": True}
 
     queries: dict[str, Any] = {}
     if has_core:
