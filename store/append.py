@@ -25,6 +25,7 @@ ARTICLE_COLUMNS = (
     "content_hash",
     "word_count",
     "first_seen_at",
+    "day",
     "run_id",
     "warnings",
 )

@@ -337,11 +337,20 @@ class Deduper:
         keys = p.sig.band_keys()
         w = self.params.window_days
         qs = ", ".join("?" for _ in keys)
+        # The window around the publication day and the one around the day it was seen,
+        # merged when they overlap: each is a range of the (key, day) index, so a lookup
+        # reads the bands of those days only, however long the store's history.
+        ranges = sorted([(p.day - w, p.day + w), (p.seen_day - w, p.seen_day + w)])
+        if ranges[1][0] <= ranges[0][1] + 1:
+            ranges = [(ranges[0][0], max(ranges[0][1], ranges[1][1]))]
+        parts = " UNION ALL ".join(
+            f"SELECT key, article_id FROM dedup_bands WHERE key IN ({qs}) AND day BETWEEN ? AND ?"
+            for _ in ranges
+        )
         rows = self.db.execute(
-            f"SELECT article_id, count(*) AS hits FROM dedup_bands WHERE key IN ({qs}) "
-            "AND (day BETWEEN ? AND ? OR day BETWEEN ? AND ?) "
+            f"SELECT article_id, count(DISTINCT key) AS hits FROM ({parts}) "
             "GROUP BY article_id ORDER BY hits DESC, article_id LIMIT ?",
-            [*keys, p.day - w, p.day + w, p.seen_day - w, p.seen_day + w, limit + 1],
+            [*(v for lo, hi in ranges for v in (*keys, lo, hi)), limit + 1],
         ).fetchall()
         rows = [r for r in rows if r[0] != exclude][:limit]
         if not rows:

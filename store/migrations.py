@@ -904,3 +904,22 @@ END"""
         f'SELECT "id" FROM "articles" WHERE "language" IN {languages}'
     )
     index_articles(db)
+
+
+def v12_dedup_bands_by_day(db: sqlite_utils.Database) -> None:
+    """The dedup index's bands keyed by (key, day, article id) instead of (key, article id)
+    (store/dedup.py owns them): a lookup reads the bands of its time window only. Keyed by
+    article, a band key that many articles share (a recurring paragraph) was read over the
+    whole history on every append: 3 ms a record at a million articles, 0.2 at 100,000."""
+    db.execute('DROP TABLE IF EXISTS "dedup_bands_v12"')
+    db.execute(
+        'CREATE TABLE "dedup_bands_v12" ("key" INTEGER NOT NULL, "day" INTEGER NOT NULL, '
+        '"article_id" INTEGER NOT NULL, PRIMARY KEY ("key", "day", "article_id")) WITHOUT ROWID'
+    )
+    if db["dedup_bands"].exists():
+        db.execute(
+            'INSERT OR IGNORE INTO "dedup_bands_v12" ("key", "day", "article_id")\n'
+            'SELECT "key", coalesce("day", 0), "article_id" FROM "dedup_bands" ORDER BY 1, 2, 3'
+        )
+        db.execute('DROP TABLE "dedup_bands"')
+    db.execute('ALTER TABLE "dedup_bands_v12" RENAME TO "dedup_bands"')

@@ -72,6 +72,9 @@ def to_row(article: Article, *, run_id: str | None, now: str) -> dict[str, Any]:
         "content_hash": content_hash(text),
         "word_count": len(text.split()),
         "first_seen_at": now,
+        # What the articles_day triggers would set; given here, the row is written once
+        # (the trigger would rewrite it, text and all, right after the insert).
+        "day": (article.published_at or now)[:10],
         "run_id": run_id,
         "warnings": json.dumps(article.warnings, ensure_ascii=False) if article.warnings else None,
     }

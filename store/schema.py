@@ -35,6 +35,7 @@ MIGRATIONS: list[Migration] = [
     migrations.v10_desk_stories,
     # v11 indexes the CJK articles already stored (derived data, like v3).
     functools.partial(migrations.v11_cjk_pairs, index_articles=index_cjk_pending),
+    migrations.v12_dedup_bands_by_day,
 ]
 
 #: Module ``migrate()`` functions that re-run a frozen step on their own tables (for

@@ -525,3 +525,46 @@ def test_signatures_do_not_depend_on_the_process():
         for seed in ("1", "2")
     }
     assert len(outs) == 1 and str(dedup.TextSig(PORT).band_keys()) == outs.pop().strip()
+
+
+def test_a_band_lookup_reads_its_time_window_only(tmp_path: Path):
+    # Issue 15: keyed by (key, article), a band key shared by many stored articles (a
+    # recurring paragraph) was read over the whole history on every append.
+    db = store.open_db(tmp_path / "bands.db")
+    common = " ".join(f"recurring{i}" for i in range(200))  # the same 200 words everywhere
+    batch = [
+        Article(
+            url=f"https://outlet.example/{n}",
+            source="outlet",
+            title=f"Story {n}",
+            language="en",
+            published_at=f"20{10 + n // 6:02d}-{1 + 2 * (n % 6):02d}-15T10:00:00+04:00",
+            text=common + " " + " ".join(f"w{n}x{i}" for i in range(20)),
+        )
+        for n in range(30)
+    ]
+    store.append_batch(db, batch)
+    deduper = dedup.Deduper(db)
+    probe = deduper.prepare(
+        {
+            "url": "https://other.example/1",
+            "source": "other",
+            "title": "New",
+            "published_at": "2011-03-20T10:00:00+04:00",
+            "first_seen_at": "2011-03-20T10:00:00Z",
+            "text": common + " " + " ".join(f"fresh{i}" for i in range(20)),
+            "content_hash": "x",
+        }
+    )
+    seen: list[str] = []
+    db.conn.set_trace_callback(seen.append)
+    found = deduper.candidates(probe)
+    db.conn.set_trace_callback(None)
+    # Only the article of March 2011 is inside the 30-day window ...
+    ids = {r[0] for r in db.execute("SELECT id FROM articles WHERE published_at LIKE '2011-03%'")}
+    assert {c["article_id"] for c in found} == ids
+    # ... and the lookup seeks the window in the index rather than reading every day.
+    lookup = next(s for s in seen if "dedup_bands" in s)
+    plan = " ".join(r[-1] for r in db.execute("EXPLAIN QUERY PLAN " + lookup))
+    assert "key=? AND day>? AND day<?" in plan, plan
+    db.close()

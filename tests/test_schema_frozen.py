@@ -33,11 +33,12 @@ SHIPPED = [
     ("v9_desk", "8d4570f1bfa91f951f30d0f91b917bfa4cd2091d442e1590e2d62f82ffd1ab93"),
     ("v10_desk_stories", "b64c035eaafa753e3508d01a9c282a1e117bb5b6dedc1e9441e6c0502b199d6f"),
     ("v11_cjk_pairs", "1202d84b8de43b3c3e276c479197b77b935ce3d3b9b93a4dde4a80cb415ac267"),
+    ("v12_dedup_bands_by_day", "07737782eccf5d21d07219fd579bdbaef47ced819682357e4f0776e53ec8f405"),
 ]
 
 #: Checksum of the schema the shipped migrations build (sqlite_master, normalised, without
-#: the FTS5 shadow tables SQLite itself defines): the schema of newsmon's v11 stores.
-SHIPPED_SCHEMA = "6bc595f5366ac92fcf447dd0f2e4ae12903a029d34e048acb9820a989b0924b2"
+#: the FTS5 shadow tables SQLite itself defines): the schema of newsmon's v12 stores.
+SHIPPED_SCHEMA = "3ff16971d6bb225c61b9f8dfc0f66bcc70e907f98596e9929425d58fa0a90f37"
 
 
 def _canonical(node: object) -> object:
