@@ -392,13 +392,15 @@ def _ingest(path: Path, day: str, n: int = 2000, seed: int = 99) -> float:
         return n / (time.perf_counter() - started)
 
 
-def run_size(n: int, repeat: int, rebuild: bool) -> dict[str, Any]:
-    v8 = CACHE / f"desk-{n}-v8.db"
-    ref = CACHE / f"desk-{n}-ref.db"
+def run_size(
+    n: int, repeat: int, rebuild: bool, cache: Path = CACHE, ingest: int = 2000
+) -> dict[str, Any]:
+    v8 = cache / f"desk-{n}-v8.db"
+    ref = cache / f"desk-{n}-ref.db"
     if rebuild or not v8.exists() or not ref.exists():
-        print(f"building the {n:,}-article stores (once; cached in {CACHE})", flush=True)
+        print(f"building the {n:,}-article stores (once; cached in {cache})", flush=True)
         desk_store.build(v8, ref, n)
-    work = CACHE / f"desk-{n}.db"
+    work = cache / f"desk-{n}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{work}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(v8, work)
@@ -441,8 +443,8 @@ def run_size(n: int, repeat: int, rebuild: bool) -> dict[str, Any]:
     finally:
         ours.stop()
         theirs.stop()
-    rate = _ingest(work, "2026-12-01")  # the day after the store's last (2026-11-30)
-    quiet = _ingest(work, "2027-02-01", seed=98)  # nothing stored within 30 days
+    rate = _ingest(work, "2026-12-01", ingest)  # the day after the store's last (2026-11-30)
+    quiet = _ingest(work, "2027-02-01", ingest, seed=98)  # nothing stored within 30 days
     return {
         "n": n,
         "rows": rows,
@@ -513,9 +515,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where the stores are kept")
+    parser.add_argument("--ingest", type=int, default=2000, help="articles appended per timing")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    results = [run_size(n, args.repeat, args.rebuild) for n in sizes]
+    results = [run_size(n, args.repeat, args.rebuild, args.cache, args.ingest) for n in sizes]
     table = report(results, args.repeat)
     print(table)
     if not args.no_write:

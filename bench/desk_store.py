@@ -38,6 +38,10 @@ sys.path.insert(0, str(ROOT))
 
 from store import dedup  # noqa: E402
 from store.append import ARTICLE_COLUMNS  # noqa: E402
+
+#: The article columns of schema version 8, which the stores are written at (``day``
+#: came with version 9, filled by its migration).
+V8_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c != "day")
 from store.db import connect, migrate, open_db  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -216,10 +220,10 @@ def build(newsmon_path: Path, reference_path: Path, n: int, log=print) -> float:
     # The columns sqlite-utils would infer from the first row; the same for every row.
     ref_db = sqlite_utils.Database(ref)
     ref_db["articles"].create(
-        {c: (int if c in ("truncated", "word_count") else str) for c in ARTICLE_COLUMNS},
+        {c: (int if c in ("truncated", "word_count") else str) for c in V8_COLUMNS},
         pk="id",
     )
-    columns = list(ARTICLE_COLUMNS)
+    columns = list(V8_COLUMNS)
     insert = f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     batch: list[tuple[object, ...]] = []
     topics: list[tuple[int, str, str, str, str]] = []
