@@ -53,6 +53,7 @@ from store.similarity import (  # re-exported: store.dedup is where callers look
     estimate_jaccard,
     near_verdict,
     normalise_text,
+    stored_sig,
     title_verdict,
 )
 
@@ -234,7 +235,7 @@ class Deduper:
             if any(v["content_hash"] == p.row["content_hash"] for v in versions):
                 return Match(aid, "canonical_url", 1.0, {**ev, "verified": "same text"})
             best = max(
-                (compare(p.sig, TextSig(v["text"], self.params)) for v in versions),
+                (compare(p.sig, stored_sig(v["text"], self.params)) for v in versions),
                 key=lambda c: c.jaccard,
             )
             ok, why = title_verdict(best, self.params)
@@ -311,7 +312,7 @@ class Deduper:
         versions = self._versions([r[0] for r in rows])
         for aid, day in rows:
             for v in versions.get(aid, []):
-                cmp = compare(p.sig, TextSig(v["text"], self.params))
+                cmp = compare(p.sig, stored_sig(v["text"], self.params))
                 ok, why = title_verdict(cmp, self.params, same_day=day == p.day)
                 if ok:
                     return Match(
@@ -393,7 +394,7 @@ class Deduper:
         best: tuple[Comparison, dict[str, Any], str] | None = None
         for c in cands:
             for v in versions.get(c["article_id"], []):
-                cmp = compare(p.sig, TextSig(v["text"], self.params))
+                cmp = compare(p.sig, stored_sig(v["text"], self.params))
                 ok, why = near_verdict(cmp, self.params)
                 c.setdefault("checked", []).append(
                     {

@@ -19,7 +19,7 @@ from store.clock import utcnow
 from store.dedup import Deduper, Prepared, outlets_for
 from store.revisions import revisions_for
 from store.rows import to_row
-from store.similarity import DEFAULT_PARAMS, Params, TextSig, compare, near_verdict
+from store.similarity import DEFAULT_PARAMS, Params, compare, near_verdict, stored_sig
 
 __all__ = ["explain", "format_explanation"]
 
@@ -44,7 +44,7 @@ def _nearest(deduper: Deduper, p: Prepared, exclude: int | None, limit: int) -> 
         vs = versions.get(c["article_id"], [])
         if not vs:
             continue
-        cmps = [compare(p.sig, TextSig(v["text"], deduper.params)) for v in vs]
+        cmps = [compare(p.sig, stored_sig(v["text"], deduper.params)) for v in vs]
         cmp = max(cmps, key=lambda x: x.core_jaccard)
         ok, why = near_verdict(cmp, deduper.params)
         info = _article(deduper.db, c["article_id"]) or {}

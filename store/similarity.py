@@ -13,7 +13,7 @@ import unicodedata
 import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -270,9 +270,8 @@ _UNSHARED = 0.2
 def _split_lines(a: TextSig, b: TextSig) -> tuple[np.ndarray, float]:
     """a's core shingles (its lines minus chrome) and its share of words in novel paragraphs."""
     keep, total, novel = [], 0, 0
-    for n, sh in a.paragraphs:
+    for (n, sh), overlap in zip(a.paragraphs, _overlaps(a, b.shingles), strict=True):
         total += n
-        overlap = np.isin(sh, b.shingles, assume_unique=True).mean() if sh.size else 0.0
         if overlap < _UNSHARED:
             if n < CHROME_TOKENS:
                 continue
@@ -281,6 +280,41 @@ def _split_lines(a: TextSig, b: TextSig) -> tuple[np.ndarray, float]:
         keep.append(sh)
     core = np.unique(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.uint64)
     return core, (novel / total if total else 0.0)
+
+
+def _overlaps(a: TextSig, other: np.ndarray) -> list[float]:
+    """Share of each of a's paragraph shingles found in ``other`` (sorted, unique).
+
+    One search over all paragraphs at once: a verification compares a few dozen
+    paragraphs, and a call per paragraph cost more than the search itself.
+    """
+    sizes = np.array([sh.size for _, sh in a.paragraphs], dtype=np.int64)
+    if not sizes.size:
+        return []
+    if not other.size:
+        return [0.0] * sizes.size
+    every = np.concatenate([sh for _, sh in a.paragraphs])
+    at = np.minimum(np.searchsorted(other, every), other.size - 1)
+    found = np.concatenate(([0], np.cumsum(other[at] == every, dtype=np.int64)))
+    ends = np.cumsum(sizes)
+    hits = found[ends] - found[ends - sizes]
+    return [float(h) / s if s else 0.0 for h, s in zip(hits.tolist(), sizes.tolist(), strict=True)]
+
+
+def stored_sig(text: str, params: Params = DEFAULT_PARAMS) -> TextSig:
+    """The signature of a stored text, kept for the next comparisons with it.
+
+    One stored article is verified against many incoming ones (every copy of a story
+    and every near miss of a busy day): tokenising it once instead of each time is most
+    of what an append costs next to a dense day. Keyed by the text itself, so a changed
+    text is never served an old signature.
+    """
+    return _stored_sig(text or "", params)
+
+
+@lru_cache(maxsize=256)
+def _stored_sig(text: str, params: Params) -> TextSig:
+    return TextSig(text, params)
 
 
 def _sentence_initial(text: str, start: int) -> bool:

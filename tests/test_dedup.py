@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import store
 from parsers.record import Article
@@ -568,3 +571,35 @@ def test_a_band_lookup_reads_its_time_window_only(tmp_path: Path):
     plan = " ".join(r[-1] for r in db.execute("EXPLAIN QUERY PLAN " + lookup))
     assert "key=? AND day>? AND day<?" in plan, plan
     db.close()
+
+
+_WORDS = ["Baku", "port", "cargo", "1.2", "China", "said", "the", "of", "rail", "2025", "中国"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(_WORDS), max_size=30), max_size=8),
+    st.lists(st.lists(st.sampled_from(_WORDS), max_size=30), max_size=8),
+)
+def test_paragraph_overlaps_are_each_paragraphs_share_in_the_other_text(
+    lines_a: list[list[str]], lines_b: list[list[str]]
+) -> None:
+    """The one-search overlap of every paragraph equals the paragraph-by-paragraph one."""
+    from store.similarity import TextSig, _overlaps
+
+    a = TextSig("\n".join(" ".join(w) for w in lines_a))
+    b = TextSig("\n".join(" ".join(w) for w in lines_b))
+    one_by_one = [
+        float(np.isin(sh, b.shingles, assume_unique=True).mean()) if sh.size else 0.0
+        for _, sh in a.paragraphs
+    ]
+    assert _overlaps(a, b.shingles) == one_by_one
+
+
+def test_a_stored_text_is_tokenised_once_and_a_changed_one_anew() -> None:
+    from store.similarity import stored_sig
+
+    first = stored_sig(PORT)
+    assert stored_sig(PORT) is first
+    changed = stored_sig(PORT.replace("1.2 million", "1.3 million"))
+    assert changed is not first and "1.3" in changed.tokens
