@@ -39,9 +39,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     _offline_prefect_defaults()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from flows import ingest
-    from flows.prefect_api import temporary_api
-
     progress = Progress(
         TextColumn("ingest"),
         BarColumn(),
@@ -49,28 +46,44 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         transient=True,
         disable=not sys.stderr.isatty(),
     )
+    config = args.config if Path(args.config).exists() else None
+    paths = [str(p) for p in args.paths]
     with progress:
         bar = progress.add_task("files", total=None)
-        ingest.progress_hook = lambda done, total: progress.update(bar, completed=done, total=total)
-        try:
-            with temporary_api():
+
+        def hook(done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total)
+
+        if os.environ.get("PREFECT_API_URL"):
+            # A Prefect server is configured: the ingestion is a flow run there, with its
+            # summary as an artifact.
+            from flows import ingest
+
+            ingest.progress_hook = hook
+            try:
                 result = asyncio.run(
-                    ingest.ingest_files(
-                        paths=[str(p) for p in args.paths],
-                        db=args.db,
-                        source=args.source,
-                        config=args.config if Path(args.config).exists() else None,
-                    )
+                    ingest.ingest_files(paths=paths, db=args.db, source=args.source, config=config)
                 )
-        finally:
-            ingest.progress_hook = None
+            finally:
+                ingest.progress_hook = None
+            problems = result["error_list"]
+        else:
+            # No server: the same ingestion without Prefect, recorded in the store's runs
+            # table all the same; nothing to start, nothing left behind.
+            from flows.ingestion import ingest_summary, recorded_ingest
+
+            run_id, counts = recorded_ingest(
+                args.db, paths, source=args.source, config=config, on_file=hook
+            )
+            result = ingest_summary(run_id, counts)
+            problems = [p.__dict__ for p in counts.problems]
     print(
         f"{result['files']} files, {result['records']} records: {result['new']} new, "
         f"{result['duplicates']} duplicates, {result['revisions']} revisions, "
         f"{result['skipped']} skipped, "
         f"{result['errors']} errors"
     )
-    for problem in result["error_list"]:
+    for problem in problems:
         print(f"  error [{problem['stage']}] {problem['item']}: {problem['message']}")
     print(f"store: {args.db} (run {result['run_id']})")
     return EXIT_OK

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import store
-from flows.config import Source
+from flows.config import Source, load_config
 from flows.localfiles import Problem, expand, read_records
 from flows.stages import append_and_tag
 from parsers.record import Article
@@ -126,6 +126,67 @@ def ingest_paths(
         return counts
     finally:
         db.close()
+
+
+def ingest_summary(run_id: str, c: IngestCounts) -> dict[str, object]:
+    """What a run of ``newsmon ingest`` reports, and what its ``runs`` row keeps."""
+    return {
+        "run_id": run_id,
+        "files": c.files,
+        "records": c.records,
+        "new": c.new,
+        "duplicates": c.duplicates,
+        "revisions": c.revisions,
+        "skipped": c.skipped,
+        "errors": len(c.problems),
+    }
+
+
+def recorded_ingest(
+    db_path: str,
+    paths: Iterable[str | Path],
+    *,
+    source: str | None = None,
+    config: str | None = None,
+    flow_run: str | None = None,
+    on_file: Callable[[int, int], None] | None = None,
+) -> tuple[str, IngestCounts]:
+    """One ingestion as a run of the store: its ``runs`` row opened before the work and
+    closed after it (failed if the work raised), whether or not Prefect runs it.
+
+    ``config`` (a newsmon.toml) supplies the topics new articles are tagged with and how
+    each source learns its boilerplate; ``flow_run`` is the Prefect flow run, if any.
+    Returns the run id and the counts.
+    """
+    cfg = load_config(config) if config and Path(config).exists() else None
+    database = store.open_db(db_path)
+    run_id = store.start_run(database, "ingest-files", flow_run)
+    counts = IngestCounts()
+    status = "failed"
+    try:
+        counts = ingest_paths(
+            db_path,
+            paths,
+            run_id=run_id,
+            source=source,
+            topics=cfg.compiled_topics if cfg else [],
+            sources=cfg.sources if cfg else [],
+            on_file=on_file,
+        )
+        status = "completed"
+    finally:
+        store.finish_run(
+            database,
+            run_id,
+            status=status,
+            items=counts.records,
+            new=counts.new,
+            duplicates=counts.duplicates,
+            errors=len(counts.problems),
+            summary=ingest_summary(run_id, counts),
+        )
+        database.close()
+    return run_id, counts
 
 
 def _stamp(path: Path) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import os
 import subprocess
 
 import sqlite_utils
@@ -143,3 +144,35 @@ def test_cli_ingest_reports_and_exit_codes(cli_env, seeds_dir, tmp_path):
     )
     assert bad_store.returncode == 1
     assert "directory" in bad_store.stderr
+
+
+def test_cli_ingest_without_a_prefect_server_starts_nothing_and_is_recorded(seeds_dir, tmp_path):
+    """With no Prefect server configured, ``newsmon ingest`` runs without Prefect (it
+    started a temporary API server, most of the time of a small ingest): nothing is left
+    in PREFECT_HOME, and the run is a row of the store all the same."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    db_path = tmp_path / "cli.db"
+    out = subprocess.run(
+        [
+            newsmon_bin(),
+            "ingest",
+            str(seeds_dir),
+            str(tmp_path / "absent.txt"),
+            "--db",
+            str(db_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "5 new, 0 duplicates" in out.stdout and "1 errors" in out.stdout
+    assert "error [read]" in out.stdout and "absent.txt: no such file" in out.stdout
+    db = sqlite_utils.Database(db_path)
+    assert db.execute("SELECT flow, status, new, errors FROM runs").fetchall() == [
+        ("ingest-files", "completed", 5, 1)
+    ]
+    home = tmp_path / "prefect-home"
+    assert not home.exists() or not any(home.rglob("*.db")), "a Prefect server was started"
