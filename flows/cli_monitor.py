@@ -203,23 +203,28 @@ def cmd_reparse(args: argparse.Namespace) -> int:
     if not _check_store(db_path):
         return EXIT_FAILED
     _offline_prefect_defaults()
-    from flows import reparse
     from flows.config import Settings
-    from flows.prefect_api import temporary_api
     from store.lock import RunLock, RunLocked
 
     wait = cfg.settings.run_lock_wait if cfg is not None else Settings().run_lock_wait
     lock = RunLock(db_path, flow="reparse-archive", wait=wait)
+    params = {
+        "db": db_path,
+        "source": args.source,
+        "config": args.config if os.path.exists(args.config) else None,
+    }
     try:
         lock.acquire()
-        with temporary_api():
-            result = asyncio.run(
-                reparse.reparse_archive(
-                    db=db_path,
-                    source=args.source,
-                    config=args.config if os.path.exists(args.config) else None,
-                )
-            )
+        if os.environ.get("PREFECT_API_URL"):
+            # A Prefect server is configured: the reparse is a flow run there.
+            from flows import reparse
+
+            result = asyncio.run(reparse.reparse_archive(**params))
+        else:
+            # No server: the same reparse without Prefect, recorded in the store.
+            from flows.reparsing import reparse_store
+
+            result = asyncio.run(reparse_store(**params))
     except RunLocked as exc:
         _err(str(exc))
         return EXIT_FAILED

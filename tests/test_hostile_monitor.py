@@ -287,25 +287,35 @@ def _cmdline(pid: int) -> str:
 
 
 def test_a_run_without_a_prefect_server_starts_nothing_and_is_recorded(site, tmp_path):
-    """``newsmon run`` with no Prefect server configured runs without Prefect: no helper
-    process to leave behind, and the run is a row of the store all the same."""
+    """``newsmon run`` and ``newsmon reparse`` with no Prefect server configured run
+    without Prefect: no helper process to leave behind, nothing in PREFECT_HOME, and each
+    run is a row of the store all the same."""
     good = _good(site, 3)
     site.pages["/feed.xml"] = (200, "application/rss+xml", rss(site.base, good))
     db_path = tmp_path / "news.db"
     cfg = config(tmp_path / "newsmon.toml", site, db=db_path)
+    env = {**_cli_env(None), "PREFECT_HOME": str(tmp_path / "prefect-home")}
     done = subprocess.run(
-        [NEWSMON, "run", "--config", str(cfg)],
-        env=_cli_env(None),
+        [NEWSMON, "run", "--config", str(cfg)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Hostile: 3 discovered, 3 new" in done.stdout
+    again = subprocess.run(
+        [NEWSMON, "reparse", "--config", str(cfg)],
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert done.returncode == 0, done.stderr
-    assert "Hostile: 3 discovered, 3 new" in done.stdout
+    assert again.returncode == 0, again.stderr
+    assert "3 archived pages re-parsed: 0 new, 3 duplicates" in again.stdout
     db = sqlite_utils.Database(db_path)
-    assert db.execute("SELECT flow, status, new FROM runs").fetchall() == [
-        ("monitor-news", "completed", 3)
+    assert db.execute("SELECT flow, status, new FROM runs ORDER BY started_at").fetchall() == [
+        ("monitor-news", "completed", 3),
+        ("reparse-archive", "completed", 0),
     ]
+    home = tmp_path / "prefect-home"
+    assert not home.exists() or not any(home.rglob("*.db")), "a Prefect server was started"
 
 
 def _descendants(pid: int) -> list[int]:
@@ -391,41 +401,6 @@ def test_killed_run_is_marked_crashed_and_leaves_no_process(site, tmp_path):
     statuses = [r[0] for r in db.execute("SELECT status FROM runs ORDER BY started_at")]
     assert statuses == ["crashed", "completed"]
     assert db["articles"].count == 30
-
-
-_HOLDS_A_TEMPORARY_SERVER = """
-import sys, time
-from flows.prefect_api import temporary_api
-with temporary_api():
-    from prefect.server.api.server import SubprocessASGIServer
-    print(SubprocessASGIServer().server_process.pid, flush=True)
-    time.sleep(600)
-"""
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to find processes")
-def test_prefects_temporary_server_dies_with_the_command_that_started_it(tmp_path):
-    """``newsmon ingest`` and ``reparse`` without a server use Prefect's temporary API
-    server; a SIGKILL of the command must not leave that server running."""
-    env = _cli_env(None)
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
-    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "180"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _HOLDS_A_TEMPORARY_SERVER],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    server = int(proc.stdout.readline())
-    assert "prefect.server" in _cmdline(server)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    gone_by = time.monotonic() + 20
-    while _cmdline(server) and time.monotonic() < gone_by:
-        time.sleep(0.1)
-    assert not _cmdline(server), "the temporary server outlived the command"
 
 
 def _trickle(handler) -> None:
