@@ -72,9 +72,15 @@ __all__ = [
     "near_verdict",
     "normalise_text",
     "outlets_for",
+    "index_existing",
     "rebuild",
     "title_verdict",
 ]
+
+
+#: Days per period of the band index (schema v13 keys bands by ``day / 64``): the bands
+#: of a time window are one part of the index, read and written by that window's appends.
+BAND_PERIOD_DAYS = 64
 
 
 class DedupParamsChanged(RuntimeError):
@@ -85,9 +91,24 @@ class DedupParamsChanged(RuntimeError):
 def migrate(db: sqlite_utils.Database) -> None:
     """Create the dedup tables and views if missing; index existing articles once.
 
-    The tables are schema v3 (:func:`store.migrations.v3_dedup`); ``open_db`` creates them.
+    The tables are schema v3 (:func:`store.migrations.v3_dedup`), the bands reshaped by
+    v12 and v13; ``open_db`` creates them.
     """
-    migrations.v3_dedup(db, index_articles=rebuild)
+    migrations.v3_dedup(db, index_articles=index_existing)
+    _bands_as_today(db)
+
+
+def index_existing(db: sqlite_utils.Database) -> None:
+    """Index the articles a store held before it had dedup tables (schema v3 does), in
+    today's layout of the bands (the later steps that reshape them keep their rows)."""
+    _bands_as_today(db)
+    rebuild(db)
+
+
+def _bands_as_today(db: sqlite_utils.Database) -> None:
+    if "period" not in db["dedup_bands"].columns_dict:
+        migrations.v12_dedup_bands_by_day(db)
+        migrations.v13_dedup_bands_by_period(db)
 
 
 # --------------------------------------------------------------------------- the deduper
@@ -344,14 +365,25 @@ class Deduper:
         ranges = sorted([(p.day - w, p.day + w), (p.seen_day - w, p.seen_day + w)])
         if ranges[1][0] <= ranges[0][1] + 1:
             ranges = [(ranges[0][0], max(ranges[0][1], ranges[1][1]))]
+        # The bands are kept per period of BAND_PERIOD_DAYS days (schema v13): a range
+        # reads the one or two periods it spans, the part of the index recent appends use.
+        spans = [
+            (
+                list(range(max(lo, 0) // BAND_PERIOD_DAYS, max(hi, 0) // BAND_PERIOD_DAYS + 1)),
+                lo,
+                hi,
+            )
+            for lo, hi in ranges
+        ]
         parts = " UNION ALL ".join(
-            f"SELECT key, article_id FROM dedup_bands WHERE key IN ({qs}) AND day BETWEEN ? AND ?"
-            for _ in ranges
+            f"SELECT key, article_id FROM dedup_bands WHERE period IN "
+            f"({', '.join('?' for _ in periods)}) AND key IN ({qs}) AND day BETWEEN ? AND ?"
+            for periods, _lo, _hi in spans
         )
         rows = self.db.execute(
             f"SELECT article_id, count(DISTINCT key) AS hits FROM ({parts}) "
             "GROUP BY article_id ORDER BY hits DESC, article_id LIMIT ?",
-            [*(v for lo, hi in ranges for v in (*keys, lo, hi)), limit + 1],
+            [*(v for periods, lo, hi in spans for v in (*periods, *keys, lo, hi)), limit + 1],
         ).fetchall()
         rows = [r for r in rows if r[0] != exclude][:limit]
         if not rows:
@@ -482,8 +514,8 @@ class Deduper:
         if p.sig.size == 0:
             return
         self.db.conn.executemany(
-            "INSERT OR IGNORE INTO dedup_bands (key, article_id, day) VALUES (?, ?, ?)",
-            [(k, article_id, p.day) for k in p.sig.band_keys()],
+            "INSERT OR IGNORE INTO dedup_bands (period, key, day, article_id) VALUES (?, ?, ?, ?)",
+            [(p.day // BAND_PERIOD_DAYS, k, p.day, article_id) for k in p.sig.band_keys()],
         )
 
     def _index_keys(self, article_id: int, p: Prepared, origin: str) -> None:

@@ -20,13 +20,14 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-# Versions 9 to 12 (the desk at scale) live in their own module; they are steps of this
+# Versions 9 to 13 (the desk at scale) live in their own module; they are steps of this
 # one history, named here like the rest.
 from store.migrations_desk import (
     v9_desk,
     v10_desk_stories,
     v11_cjk_pairs,
     v12_dedup_bands_by_day,
+    v13_dedup_bands_by_period,
 )
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "v10_desk_stories",
     "v11_cjk_pairs",
     "v12_dedup_bands_by_day",
+    "v13_dedup_bands_by_period",
 ]
 
 

@@ -1,10 +1,11 @@
-"""The shipped schema steps of the desk at scale (versions 9 to 12), frozen like the
+"""The schema steps of the desk at scale (versions 9 and later), frozen like the
 steps before them in :mod:`store.migrations`, which re-exports them.
 
 Version 9 and later are what a store of a million articles needs to answer every page
-of the desk in milliseconds: stored days, kept counts, carried stories, a CJK word index
-and dedup bands keyed by day. Never edit a step here once it has shipped
-(tests/test_schema_frozen.py checks); this module imports nothing from the store.
+of the desk in milliseconds and to take new articles as fast as a small one: stored
+days, kept counts, carried stories, a CJK word index and dedup bands keyed by period.
+Never edit a step here once it has shipped (tests/test_schema_frozen.py checks); this
+module imports nothing from the store.
 """
 
 from __future__ import annotations
@@ -394,3 +395,27 @@ def v12_dedup_bands_by_day(db: sqlite_utils.Database) -> None:
         )
         db.execute('DROP TABLE "dedup_bands"')
     db.execute('ALTER TABLE "dedup_bands_v12" RENAME TO "dedup_bands"')
+
+
+def v13_dedup_bands_by_period(db: sqlite_utils.Database) -> None:
+    """The dedup index's bands keyed by (period, key, day, article id), a period being 64
+    days (``day / 64``), instead of (key, day, article id) (store/dedup.py owns them).
+
+    Band keys are random: keyed by them first, the bands of one day are spread over the
+    whole table, and each append reads about twenty pages from anywhere in a history of
+    years, which a store larger than the memory left for caching reads from disk. Keyed
+    by period first, the appends and lookups of a time window stay in that window's part
+    of the index, whatever the length of the history."""
+    db.execute('DROP TABLE IF EXISTS "dedup_bands_v13"')
+    db.execute(
+        'CREATE TABLE "dedup_bands_v13" ("period" INTEGER NOT NULL, "key" INTEGER NOT NULL, '
+        '"day" INTEGER NOT NULL, "article_id" INTEGER NOT NULL, '
+        'PRIMARY KEY ("period", "key", "day", "article_id")) WITHOUT ROWID'
+    )
+    if db["dedup_bands"].exists():
+        db.execute(
+            'INSERT OR IGNORE INTO "dedup_bands_v13" ("period", "key", "day", "article_id")\n'
+            'SELECT "day" / 64, "key", "day", "article_id" FROM "dedup_bands" ORDER BY 1, 2, 3, 4'
+        )
+        db.execute('DROP TABLE "dedup_bands"')
+    db.execute('ALTER TABLE "dedup_bands_v13" RENAME TO "dedup_bands"')

@@ -17,7 +17,7 @@ import sqlite_utils
 
 from store import migrations
 from store.cjk import index_pending as index_cjk_pending
-from store.dedup import rebuild as rebuild_dedup_index
+from store.dedup import index_existing as index_dedup_existing
 
 Migration = Callable[[sqlite_utils.Database], None]
 
@@ -25,7 +25,7 @@ MIGRATIONS: list[Migration] = [
     migrations.v1_core,
     migrations.v2_extraction_fields,
     # v3 indexes the articles already stored with today's deduper (derived data, not schema).
-    functools.partial(migrations.v3_dedup, index_articles=rebuild_dedup_index),
+    functools.partial(migrations.v3_dedup, index_articles=index_dedup_existing),
     migrations.v4_fetch_state,
     migrations.v5_topics,
     migrations.v6_health,
@@ -36,6 +36,7 @@ MIGRATIONS: list[Migration] = [
     # v11 indexes the CJK articles already stored (derived data, like v3).
     functools.partial(migrations.v11_cjk_pairs, index_articles=index_cjk_pending),
     migrations.v12_dedup_bands_by_day,
+    migrations.v13_dedup_bands_by_period,
 ]
 
 #: Module ``migrate()`` functions that re-run a frozen step on their own tables (for

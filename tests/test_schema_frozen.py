@@ -34,11 +34,15 @@ SHIPPED = [
     ("v10_desk_stories", "b64c035eaafa753e3508d01a9c282a1e117bb5b6dedc1e9441e6c0502b199d6f"),
     ("v11_cjk_pairs", "1202d84b8de43b3c3e276c479197b77b935ce3d3b9b93a4dde4a80cb415ac267"),
     ("v12_dedup_bands_by_day", "07737782eccf5d21d07219fd579bdbaef47ced819682357e4f0776e53ec8f405"),
+    (
+        "v13_dedup_bands_by_period",
+        "8bbbc970fa7c6a483f5b93fb4b4f90a4405b1df32b214a67a3c01c988240edac",
+    ),
 ]
 
 #: Checksum of the schema the shipped migrations build (sqlite_master, normalised, without
-#: the FTS5 shadow tables SQLite itself defines): the schema of newsmon's v12 stores.
-SHIPPED_SCHEMA = "3ff16971d6bb225c61b9f8dfc0f66bcc70e907f98596e9929425d58fa0a90f37"
+#: the FTS5 shadow tables SQLite itself defines): the schema of newsmon's v13 stores.
+SHIPPED_SCHEMA = "228900b918a038b389feb8b8358204f90d0ef636424fad0ce4d97c9d92844229"
 
 
 def _canonical(node: object) -> object:
@@ -209,3 +213,21 @@ def test_shipped_migrations_are_never_edited():
     assert not extra, (
         "new migrations: once they ship, freeze them by adding to SHIPPED: " + ", ".join(extra)
     )
+
+
+def test_dedup_bands_keep_their_rows_when_keyed_by_period(tmp_path):
+    """v13 re-keys the bands of a v12 store by (period, key, day, article): every band
+    stays, in the period of its day, and the deduper finds it there."""
+    old = build_old(tmp_path / "v12.db", 12)
+    rows = [(-5, 739_000, 1), (7, 739_063, 2), (7, 739_064, 3), (2**62, 0, 4)]
+    with writing(old):
+        old.conn.executemany(
+            "INSERT INTO dedup_bands (key, day, article_id) VALUES (?, ?, ?)", rows
+        )
+    old.close()
+    db = store.open_db(tmp_path / "v12.db")
+    try:
+        got = db.execute("SELECT period, key, day, article_id FROM dedup_bands").fetchall()
+        assert sorted(got) == sorted((d // dedup.BAND_PERIOD_DAYS, k, d, a) for k, d, a in rows)
+    finally:
+        db.close()
