@@ -19,6 +19,7 @@ run: about an hour for a million on 2 cores, most of it indexing them for dedup;
    store's size alone costs).
 
 Usage: python bench/desk.py [--sizes 100000,1000000] [--repeat 20] [--no-write] [--rebuild]
+                            [--cache DIR] [--ingest 2000]
 """
 
 from __future__ import annotations
