@@ -16,7 +16,9 @@ run: about an hour for a million on 2 cores, most of it indexing them for dedup;
    the day after the store's last (the dedup window holds a month of the store: ten times
    more articles a day in the million store, which packs ten times the articles into the
    same 400 days), once two months later (no stored article inside the window: what the
-   store's size alone costs).
+   store's size alone costs); and the previous release (``PREVIOUS_RELEASE``, unpacked from
+   git history) appends the same records to its own copy of the schema-8 store, the rate
+   the issue asked the million store to keep.
 
 Usage: python bench/desk.py [--sizes 100000,1000000] [--repeat 20] [--no-write] [--rebuild]
                             [--cache DIR] [--ingest 2000]
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import socket
@@ -348,9 +351,32 @@ def _sizes(path: Path) -> tuple[int, int]:
     return total, index or 0
 
 
-def _ingest(path: Path, day: str, n: int = 2000, seed: int = 99) -> float:
+#: The last commit before the desk work (issue 15): the newsmon that wrote schema 8, whose
+#: ingest rate at 100,000 articles the appends at a million must keep.
+PREVIOUS_RELEASE = "87d0f4d^"
+
+
+def _release_code(cache: Path) -> Path | None:
+    """The previous release's code, unpacked from this repository's history once."""
+    target = cache / "release-schema-8"
+    if (target / "flows" / "cli.py").exists():
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", PREVIOUS_RELEASE, "flows", "parsers"]
+        + ["store"],
+        capture_output=True,
+    )
+    if archive.returncode != 0:
+        print(f"no previous release to compare ingest with: {archive.stderr.decode()[:200]}")
+        return None
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
+
+
+def _ingest(path: Path, day: str, n: int = 2000, seed: int = 99, code: Path | None = None) -> float:
     """Articles per second of ``newsmon ingest`` appending ``n`` new JSON Lines records
-    published on ``day``."""
+    published on ``day`` (with the newsmon whose code is at ``code``, if given)."""
     rng = random.Random(seed)
     pool = desk_store.sentences()
     with tempfile.TemporaryDirectory() as tmp:
@@ -384,11 +410,27 @@ def _ingest(path: Path, day: str, n: int = 2000, seed: int = 99) -> float:
                 "",
             ]
         config.write_text("\n".join(lines), encoding="utf-8")
+        command = [str(BIN / "newsmon")]
+        env = None
+        if code is not None:
+            command = [
+                sys.executable,
+                "-c",
+                "import sys; from flows.cli import main; sys.exit(main())",
+            ]
+            # It starts Prefect's temporary server, slow to come up on a busy machine.
+            env = {
+                **os.environ,
+                "PYTHONPATH": str(code),
+                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+            }
         started = time.perf_counter()
         subprocess.run(
-            [str(BIN / "newsmon"), "ingest", "--db", str(path), "--config", str(config), str(feed)],
+            [*command, "ingest", "--db", str(path), "--config", str(config), str(feed)],
             check=True,
             stdout=subprocess.DEVNULL,
+            cwd=code,
+            env=env,
         )
         return n / (time.perf_counter() - started)
 
@@ -404,6 +446,13 @@ def run_size(
     work = cache / f"desk-{n}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{work}{suffix}").unlink(missing_ok=True)
+    # The previous release appending to its own store: the rate the appends must keep.
+    release, before = _release_code(cache), None
+    if release is not None:
+        shutil.copyfile(v8, work)
+        before = _ingest(work, "2026-12-01", ingest, code=release)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{work}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(v8, work)
     upgrade_s = desk_store.upgrade(work)
     size, index = _sizes(work)
@@ -456,6 +505,7 @@ def run_size(
         "ref_index": ref_index,
         "ingest_rate": rate,
         "ingest_quiet": quiet,
+        "ingest_before": before,
         "total": sample["total"],
     }
 
@@ -486,14 +536,23 @@ def report(results: list[dict[str, Any]], repeat: int) -> str:
         lines.append(f"| {page} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "| store | articles | upgrade to today's schema | file | of which indexes | reference file (its indexes) | ingest next to the newest articles, articles/s | ingest with no stored article in its dedup window, articles/s |",
-        "|---|---|---|---|---|---|---|---|",
+        "| store | articles | upgrade to today's schema | file | of which indexes | reference file (its indexes) | ingest next to the newest articles, articles/s | ingest with no stored article in its dedup window, articles/s | the previous release's ingest next to the newest articles, articles/s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['n']:,} | {r['total']:,} | {r['upgrade_s']:.0f} s | {r['size'] / 1e6:,.0f} MB "
             f"| {r['index'] / 1e6:,.0f} MB | {r['ref_size'] / 1e6:,.0f} MB ({r['ref_index'] / 1e6:,.0f} MB) "
-            f"| {r['ingest_rate']:.0f} | {r['ingest_quiet']:.0f} |"
+            f"| {r['ingest_rate']:.0f} | {r['ingest_quiet']:.0f} | {_fmt(r['ingest_before'])} |"
+        )
+    small, large = results[0], results[-1]
+    appends = ""
+    if small["ingest_before"] and len(results) > 1:
+        ratio = large["ingest_rate"] / small["ingest_before"]
+        appends = (
+            f" Appends: {large['ingest_rate']:.0f} articles/s at {large['n']:,}, "
+            f"{ratio:.2f}x the previous release's {small['ingest_before']:.0f}/s at "
+            f"{small['n']:,} (target: at least 1x)."
         )
     verdict = [
         "",
@@ -505,7 +564,9 @@ def report(results: list[dict[str, Any]], repeat: int) -> str:
             else " Datasette's own pages outside the list, over it: " + "; ".join(generic) + "."
         ),
         "Checks (status 200, no facet timed out, no chart at the row cap, the per-source "
-        "chart summing to every article): " + ("all passed." if not cut else "; ".join(cut) + "."),
+        "chart summing to every article): "
+        + ("all passed." if not cut else "; ".join(cut) + ".")
+        + appends,
     ]
     return "\n".join(lines + verdict)
 
