@@ -363,8 +363,7 @@ def _release_code(cache: Path) -> Path | None:
         return target
     target.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", PREVIOUS_RELEASE, "flows", "parsers"]
-        + ["store"],
+        ["git", "-C", str(ROOT), "archive", PREVIOUS_RELEASE, "flows", "parsers", "store"],
         capture_output=True,
     )
     if archive.returncode != 0:
@@ -435,6 +434,11 @@ def _ingest(path: Path, day: str, n: int = 2000, seed: int = 99, code: Path | No
         return n / (time.perf_counter() - started)
 
 
+def _remove(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+
 def run_size(
     n: int, repeat: int, rebuild: bool, cache: Path = CACHE, ingest: int = 2000
 ) -> dict[str, Any]:
@@ -444,15 +448,13 @@ def run_size(
         print(f"building the {n:,}-article stores (once; cached in {cache})", flush=True)
         desk_store.build(v8, ref, n)
     work = cache / f"desk-{n}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{work}{suffix}").unlink(missing_ok=True)
+    _remove(work)
     # The previous release appending to its own store: the rate the appends must keep.
     release, before = _release_code(cache), None
     if release is not None:
         shutil.copyfile(v8, work)
         before = _ingest(work, "2026-12-01", ingest, code=release)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{work}{suffix}").unlink(missing_ok=True)
+        _remove(work)
     shutil.copyfile(v8, work)
     upgrade_s = desk_store.upgrade(work)
     size, index = _sizes(work)

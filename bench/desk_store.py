@@ -38,13 +38,12 @@ sys.path.insert(0, str(ROOT))
 
 from store import dedup  # noqa: E402
 from store.append import ARTICLE_COLUMNS  # noqa: E402
-
-#: The article columns of schema version 8, which the stores are written at (``day``
-#: came with version 9, filled by its migration).
-V8_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c != "day")
 from store.db import connect, migrate, open_db  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
+#: The article columns of schema version 8, which the stores are written at (``day``
+#: came with version 9, filled by its migration).
+V8_COLUMNS = tuple(c for c in ARTICLE_COLUMNS if c != "day")
 DAYS = 400
 LAST_DAY = date(2026, 11, 30)
 TOPICS = (("az-china", 0.08), ("energy", 0.10), ("transport", 0.05))

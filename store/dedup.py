@@ -68,11 +68,11 @@ __all__ = [
     "compare",
     "content_hash",
     "estimate_jaccard",
+    "index_existing",
     "migrate",
     "near_verdict",
     "normalise_text",
     "outlets_for",
-    "index_existing",
     "rebuild",
     "title_verdict",
 ]
@@ -103,6 +103,11 @@ def index_existing(db: sqlite_utils.Database) -> None:
     today's layout of the bands (the later steps that reshape them keep their rows)."""
     _bands_as_today(db)
     rebuild(db)
+
+
+def _periods(lo: int, hi: int) -> list[int]:
+    """The band periods (schema v13) that days ``lo`` to ``hi`` fall in."""
+    return list(range(max(lo, 0) // BAND_PERIOD_DAYS, max(hi, 0) // BAND_PERIOD_DAYS + 1))
 
 
 def _bands_as_today(db: sqlite_utils.Database) -> None:
@@ -367,14 +372,7 @@ class Deduper:
             ranges = [(ranges[0][0], max(ranges[0][1], ranges[1][1]))]
         # The bands are kept per period of BAND_PERIOD_DAYS days (schema v13): a range
         # reads the one or two periods it spans, the part of the index recent appends use.
-        spans = [
-            (
-                list(range(max(lo, 0) // BAND_PERIOD_DAYS, max(hi, 0) // BAND_PERIOD_DAYS + 1)),
-                lo,
-                hi,
-            )
-            for lo, hi in ranges
-        ]
+        spans = [(_periods(lo, hi), lo, hi) for lo, hi in ranges]
         parts = " UNION ALL ".join(
             f"SELECT key, article_id FROM dedup_bands WHERE period IN "
             f"({', '.join('?' for _ in periods)}) AND key IN ({qs}) AND day BETWEEN ? AND ?"

@@ -305,9 +305,9 @@ def stored_sig(text: str, params: Params = DEFAULT_PARAMS) -> TextSig:
     """The signature of a stored text, kept for the next comparisons with it.
 
     One stored article is verified against many incoming ones (every copy of a story
-    and every near miss of a busy day): tokenising it once instead of each time is most
-    of what an append costs next to a dense day. Keyed by the text itself, so a changed
-    text is never served an old signature.
+    and every near miss of a busy day): tokenising it once instead of each time saves a
+    good part of what an append costs next to a dense day. Keyed by the text itself, so a
+    changed text is never served an old signature.
     """
     return _stored_sig(text or "", params)
 
