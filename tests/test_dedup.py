@@ -597,6 +597,51 @@ def test_paragraph_overlaps_are_each_paragraphs_share_in_the_other_text(
     assert _overlaps(a, b.shingles) == one_by_one
 
 
+_LINE_WORDS = [*_WORDS, "Bakı", "İlham", "中国", "一带一路", "\u0e44\u0e17\u0e22", "3,5", ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_LINE_WORDS), max_size=12), max_size=10))
+def test_every_lines_shingles_are_that_line_alone_tokenised_and_hashed(
+    lines: list[list[str]],
+) -> None:
+    """The signature's paragraphs, computed for the whole text at once, are what each line
+    gives alone: its tokens, their k-grams (one gram of every token for a line shorter
+    than k), unique and sorted; empty lines have none."""
+    from store.similarity import _TOKEN_RE, TextSig, _fold, _hash_tokens, _kgrams
+
+    text = "\n".join(" ".join(words) for words in lines)
+    sig = TextSig(text)
+    want = []
+    for line in sig.text.split("\n"):
+        toks = _TOKEN_RE.findall(_fold(line))
+        if toks:
+            want.append((len(toks), _kgrams(_hash_tokens(toks), sig.params.shingle)))
+    got = sig.paragraphs
+    assert [n for n, _ in got] == [n for n, _ in want]
+    for (_, g), (_, w) in zip(got, want, strict=True):
+        assert g.dtype == w.dtype and g.tolist() == w.tolist()
+    assert sig.tokens == [
+        t for line in sig.text.split("\n") for t in _TOKEN_RE.findall(_fold(line))
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
+def test_tokens_are_letters_runs_numbers_and_single_characters_of_unspaced_scripts(
+    text: str,
+) -> None:
+    """The tokeniser matches its definition: one character of a script written without
+    spaces, a number with its inner separators, or a run of other letters."""
+    import re
+
+    from store.similarity import _NOSPACE, _TOKEN_RE
+
+    spelled = re.compile(rf"[{_NOSPACE}]|\d+(?:[.,:/]\d+)*|(?:(?![{_NOSPACE}])[^\W\d_])+")
+    probe = text + " 中国一带 ไทย Bakı 3,5.1 a_b"
+    assert _TOKEN_RE.findall(probe) == spelled.findall(probe)
+
+
 def test_a_stored_text_is_tokenised_once_and_a_changed_one_anew() -> None:
     from store.similarity import stored_sig
 
