@@ -89,6 +89,8 @@ async def monitor_news(
         files=files_task,
         # A chunk would be two more task runs (fetch, parse): in the flow, whole batches.
         parse_chunk=None,
+        # On another task runner the pages are parsed there, not in this process's workers.
+        start_workers=not on_runner,
     )
     return await run.run_monitor(
         config,

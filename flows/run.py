@@ -29,6 +29,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -97,8 +98,9 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    # Imported once in the fork server, not once per worker (about a second of CPU each).
-    ctx.set_forkserver_preload(["flows.stages", "parsers.extract", "trafilatura"])
+    # Imported, and the extractor run once, in the fork server rather than in each worker
+    # (about a second of CPU to import, and 0.6 s more for the language model).
+    ctx.set_forkserver_preload(["flows.stages", "flows.warm_worker"])
     return ctx
 
 
@@ -144,10 +146,43 @@ def extraction_pool() -> concurrent.futures.ProcessPoolExecutor:
     return _POOL
 
 
+#: Set while the workers are being started in the background (start_extraction_workers).
+_STARTING: concurrent.futures.Future[None] | None = None
+
+
+def start_extraction_workers() -> None:
+    """Start the workers now, in the background, for pages that will come.
+
+    Starting them waits for the fork server to import and warm up the extractor (about
+    two seconds of one core). Started on the first page, that wait held up the event
+    loop (no fetching) and left the cores without extraction work; started with the run,
+    it passes while the run reads robots.txt, the feeds and the first pages.
+    """
+    global _STARTING
+    if _STARTING is not None:
+        return
+    started: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+    def spawn() -> None:
+        try:
+            pool = extraction_pool()
+            for _ in range(_WORKERS):
+                pool.submit(int)  # a worker process is started for each task
+        except Exception:  # noqa: BLE001 - the first page's parse_stage reports a broken pool
+            logging.getLogger("newsmon.monitor").debug("extraction workers", exc_info=True)
+        finally:
+            started.set_result(None)
+
+    _STARTING = started
+    threading.Thread(target=spawn, name="start-extraction-workers", daemon=True).start()
+
+
 async def parse_stage(src: Source, pages: list[Fetched]) -> list[tuple[Fetched, Article]]:
     """Extract a batch in the worker processes, a share of the batch each."""
     if not pages:
         return []
+    if _STARTING is not None and not _STARTING.done():
+        await asyncio.wrap_future(_STARTING)  # submitting meanwhile would block the loop
     pool = extraction_pool()
     loop = asyncio.get_running_loop()
     step = max(1, -(-len(pages) // _WORKERS))
@@ -164,10 +199,11 @@ async def parse_stage(src: Source, pages: list[Fetched]) -> list[tuple[Fetched, 
 
 
 def _reset_pool() -> None:
-    global _POOL
+    global _POOL, _STARTING
     if _POOL is not None:
         _POOL.shutdown(wait=False, cancel_futures=True)
     _POOL = None
+    _STARTING = None
 
 
 async def store_stage(
@@ -235,6 +271,8 @@ class Stages:
     files: Callable[[RunContext, Source, SourceReport], Awaitable[None]] = files_stage
     #: URLs fetched and parsed together inside a batch (None: the whole batch at once)
     parse_chunk: int | None = PARSE_CHUNK
+    #: parse uses this process's extraction workers: start them with the run
+    start_workers: bool = True
 
 
 # --------------------------------------------------------------------------- one source
@@ -511,6 +549,8 @@ async def _monitor(
     )
     # Every fetch ends by this time, whatever the hosts do: the run ends within its limit.
     fetcher.deadline = started + time_limit
+    if stages.start_workers and any(s.enabled and s.urls() for s in selected):
+        start_extraction_workers()
     try:
         async with fetcher:
             ctx = RunContext(cfg, db_path, run_id, fetcher)

@@ -244,6 +244,25 @@ def extract(
         return Article.failed(f"extract: {type(exc).__name__}: {exc}"[:300], url=url, source=source)
 
 
+_WARM_UP_PAGE = (
+    "<html lang='en'><head><title>Port news | Example</title>"
+    "<meta property='article:published_time' content='2025-01-02T10:00:00+04:00'>"
+    "</head><body><nav><a href='/'>Home</a></nav><article><h1>Port news</h1>"
+    "<p class='byline'>By A. Writer</p>"
+    + "<p>The port handled more cargo this year than last, officials said on Monday.</p>" * 8
+    + "</article><footer>Follow us</footer></body></html>"
+)
+
+
+def warm_up() -> None:
+    """Extract two small built-in pages, an article and a near-empty one (it takes the
+    fallback extractor's path): what the extractor loads on first use (the language
+    model, stop-word lists, compiled patterns, the outlet profiles) is loaded now, once,
+    in a process that forks workers, rather than in each worker on its first page."""
+    extract(_WARM_UP_PAGE, url="https://example.org/news/port.html")
+    extract("<html><body><div><p>Port news.</p></div></body></html>", url="https://example.org/")
+
+
 def _extract(
     html: bytes | str,
     url: str | None,

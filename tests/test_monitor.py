@@ -452,3 +452,24 @@ def test_discovery_through_robots_sitemap_index_skips_old_children(replica, tmp_
     paths = [h.path for h in replica.requests("trend-en")]
     assert "/sitemaps/index.xml" in paths and "/sitemaps/news.xml" in paths
     assert "/sitemaps/archive-2024.xml" not in paths
+
+
+def test_extraction_workers_start_with_the_extractor_loaded():
+    """A run's extraction workers are forked from a server that has already run the
+    extractor once: the language model and the fallback extractor's stop-word lists
+    (0.5 s of CPU each to load) are in every worker before its first page, not loaded
+    again by each."""
+    from flows.run import extraction_pool
+
+    probe = (
+        "(__import__('sys').modules.get('parsers.language') is not None "
+        "and __import__('sys').modules['parsers.language']._identifier is not None "
+        "and bool(__import__('trafilatura.external').external.JT_STOPLIST), "
+        "__import__('os').getpid())"
+    )
+    pool = extraction_pool()
+    seen = {}
+    for _ in range(20):
+        loaded, pid = pool.submit(eval, probe).result(timeout=120)
+        seen[pid] = loaded
+    assert seen and all(seen.values()), seen
