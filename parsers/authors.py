@@ -93,11 +93,13 @@ _X_AUTHOR_LINK = etree.XPath(
 )
 #: A role segment followed by a person's own part ("/author/jane-doe"), not the index
 #: of all authors ("/autoren/") or a section ("/reporter").
+_ROLES = r"(?:authors?|autor(?:en|in)?|journalists?|reporters?|writers?|yazar|avtor)"
 _AUTHOR_PATH_RE = re.compile(
-    r"/(?:authors?|autor(?:en|in)?|journalists?|reporters?|writers?|yazar|avtor)"
-    r"(?:/+[^/?#\s]+|[-_][^/?#\s]+|\?\w+=[^&#\s]+)",
+    rf"/{_ROLES}(?:/+[^/?#\s]+|[-_][^/?#\s]+|\?\w+=[^&#\s]+)",
     re.I,
 )
+#: A link reading only "Reporter" or "Authors": a section or programme, not a person.
+_ROLE_ONLY_RE = re.compile(rf"^{_ROLES}$", re.I)
 
 
 def _byline_text(raw: str) -> str:
@@ -123,6 +125,8 @@ def _linked_author(tree: HtmlElement) -> str | None:
         if not _AUTHOR_PATH_RE.search(a.get("href") or ""):
             continue
         text = _byline_text(a.text_content())
+        if _ROLE_ONLY_RE.match(text):
+            continue
         if text and _name_like(text) and not _in_comments(a) and text not in names:
             names.append(text)
     return ", ".join(names[:4]) or None
@@ -168,10 +172,11 @@ _WEB_ADDRESS_RE = re.compile(r"\bwww\.|\b[\w-]+\.(?:com|org|net|de|co\.\w\w|az|r
 
 
 def _weak_author(name: str, pm: PageMeta, organisation: bool, url: str | None) -> bool:
-    """An author value that names the publisher or an account rather than a person."""
-    if organisation:
-        return True
-    if _HANDLE_RE.match(name) and not (_POSTING_TYPES & pm.types):
+    """An author value that names the publisher or an account rather than a person.
+
+    An organisation other than the publisher (a wire agency: "dpa", "AFP") is the
+    article's credit, not a weak one."""
+    if _HANDLE_RE.match(name) and not (_POSTING_TYPES & pm.types) and not organisation:
         return True
     if _WEB_ADDRESS_RE.search(name):
         return True  # "Deutsche Welle (www.dw.com)": a site, not a person

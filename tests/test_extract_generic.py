@@ -652,6 +652,33 @@ def test_outlet_named_as_author_gives_way_to_the_linked_byline() -> None:
     assert art.author == "Mara Keller"
 
 
+def test_news_agency_named_as_author_is_the_author() -> None:
+    """An organisation other than the publisher (a wire agency) signs the article: that is
+    its byline, not a teaser's "By our newsroom" earlier in the page."""
+    head = ld(
+        {
+            "@type": "NewsArticle",
+            "author": [{"@type": "Organization", "name": "dpa"}],
+            "publisher": {"@type": "Organization", "name": "Harbour Times"},
+        }
+    )
+    teaser = (
+        "<aside><a href='/other-story'>Cartoons of the year</a>"
+        "<div class='teaser-author'>Von unserer Redaktion</div></aside>"
+    )
+    html = page(head=head).replace("<main>", f"<main>{teaser}")
+    art = extract(html, "https://www.harbourtimes.example/a", now=NOW)
+    assert art.author == "dpa", art.provenance
+
+
+def test_a_link_to_a_section_named_after_a_role_is_not_a_byline() -> None:
+    """"Reporter" linking /de/reporter/s-31610 is a programme in the menu, not a writer."""
+    menu = "<ul><li><a href='/de/reporter/s-31610' title='Reporter - Vor Ort'>Reporter</a></li></ul>"
+    html = page().replace("<main>", f"{menu}<main>")
+    art = extract(html, "https://www.harbourtimes.example/a", now=NOW)
+    assert art.author != "Reporter"
+
+
 def test_time_only_in_the_visible_dateline_is_read_in_the_outlets_zone() -> None:
     """No date in the metadata, the day in the URL, the minute only under the headline:
     the record has the minute, in the zone the source is configured with."""
