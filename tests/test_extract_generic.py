@@ -672,8 +672,8 @@ def test_news_agency_named_as_author_is_the_author() -> None:
 
 
 def test_a_link_to_a_section_named_after_a_role_is_not_a_byline() -> None:
-    """"Reporter" linking /de/reporter/s-31610 is a programme in the menu, not a writer."""
-    menu = "<ul><li><a href='/de/reporter/s-31610' title='Reporter - Vor Ort'>Reporter</a></li></ul>"
+    """A link reading "Reporter" to /de/reporter/s-31610 is a programme in the menu."""
+    menu = "<ul><li><a href='/de/reporter/s-31610' title='Vor Ort'>Reporter</a></li></ul>"
     html = page().replace("<main>", f"{menu}<main>")
     art = extract(html, "https://www.harbourtimes.example/a", now=NOW)
     assert art.author != "Reporter"
