@@ -9,6 +9,8 @@ docs/benchmarks.md and ``bench/extraction.py``):
    gave 0.943 on the same pages, and trafilatura run inside the chosen container 0.940;
 3. own container rules only when trafilatura returns nothing;
 4. JSON-LD ``articleBody`` as a rescue when the page body came out under half its length;
+   the article HTML in a client-rendered page's script data (``parsers.embedded``) when
+   the markup gave almost nothing;
 5. pages over ``ELEMENT_BUDGET`` elements take a linear path (container or whole body):
    trafilatura's comparison steps grow faster than linearly on generated monsters.
 The clean-up (``parsers.html_clean``) then drops promo/navigation lines and bylines.
@@ -23,7 +25,7 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
-from parsers import html_clean
+from parsers import embedded, html_clean
 
 #: class/id of elements that hold an article's text on many CMSs.
 _BODY_CLASS_RE = re.compile(
@@ -40,6 +42,10 @@ _NEG_CLASS_RE = re.compile(
     r"header|nav|menu|list|grid|feed|share|meta|author|caption|tags|breadcrumb",
     re.I,
 )
+
+
+#: Below this many characters of body the page's script data is searched for the article.
+EMBEDDED_BELOW = 200
 
 
 @dataclass
@@ -223,6 +229,12 @@ def generic_body(
         if n < 0.5 * len(ld_body):
             paras = [p for p in re.split(r"\s*\n+\s*", ld_body) if p.strip()]
             method = "json-ld:articleBody"
+    n = sum(len(p) for p in paras)
+    if n < EMBEDDED_BELOW:
+        # An empty shell filled by the page's scripts: the article is in their data.
+        shipped = embedded.embedded_body(tree)
+        if sum(len(p) for p in shipped) > max(2 * n, EMBEDDED_BELOW):
+            paras, method = shipped, "embedded:next.js"
     cleaned = html_clean.clean_paragraphs(paras, title=title, trim_edges_only=True)
     return Body(
         html_clean.dedupe_adjacent(cleaned.paragraphs),

@@ -679,6 +679,60 @@ def test_a_link_to_a_section_named_after_a_role_is_not_a_byline() -> None:
     assert art.author != "Reporter"
 
 
+def _client_rendered(script: str) -> str:
+    """A page whose visible body is an empty shell filled by its scripts."""
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<title>Port traffic grows as new terminal fills up | Harbour Times</title>"
+        "<meta property='og:type' content='article'></head><body>"
+        "<header><nav><a href='/'>Home</a> <a href='/news'>News</a></nav></header>"
+        "<main><h1>Port traffic grows as new terminal fills up</h1><div id='app'></div></main>"
+        f"{script}</body></html>"
+    )
+
+
+def test_article_shipped_only_in_the_next_js_data_stream_is_read() -> None:
+    """Client-rendered (Next.js App Router): the article's HTML is a text row of the
+    flight data pushed to ``self.__next_f``, split over pushes; the page shows none of it."""
+    fragment = "<div class='img'><p>A crane at the port. Photo agency</p></div>" + "".join(
+        f"<p class='editor-p'>{p}</p>" for p in PARAS
+    )
+    size = len(fragment.encode("utf-8"))
+    stream = f'1:I[4959,[],"IconMark"]\n24:T{size:x},{fragment}2:["$","div",null,{{}}]\n'
+    half = len(stream) // 2
+    pushes = "".join(
+        f"<script>self.__next_f.push({json.dumps([1, part])})</script>"
+        for part in (stream[:half], stream[half:])
+    )
+    html = _client_rendered("<script>(self.__next_f=self.__next_f||[]).push([0])</script>" + pushes)
+    art = extract(html, "https://www.harbourtimes.example/news/article/A2026", now=NOW)
+    assert art.ok and art.page_type == "article", (art.page_type, art.text)
+    for p in PARAS:
+        assert p in art.text
+    assert "IconMark" not in art.text and '"div"' not in art.text
+
+
+def test_article_html_in_next_data_props_is_read() -> None:
+    """Next.js Pages Router: the article's HTML is a string in ``__NEXT_DATA__``."""
+    data = {
+        "props": {
+            "pageProps": {
+                "article": {"title": "Port", "content": "".join(f"<p>{p}</p>" for p in PARAS)},
+                "menu": ["<p>Home</p>"],
+            }
+        }
+    }
+    script = f"<script id='__NEXT_DATA__' type='application/json'>{json.dumps(data)}</script>"
+    art = extract(
+        _client_rendered(script),
+        "https://www.harbourtimes.example/news/port-traffic-grows",
+        now=NOW,
+    )
+    assert art.ok and art.page_type == "article"
+    for p in PARAS:
+        assert p in art.text
+
+
 def test_time_only_in_the_visible_dateline_is_read_in_the_outlets_zone() -> None:
     """No date in the metadata, the day in the URL, the minute only under the headline:
     the record has the minute, in the zone the source is configured with."""

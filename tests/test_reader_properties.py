@@ -136,3 +136,37 @@ def test_sitemap_keeps_every_valid_url_next_to_junk(good, bad) -> None:
     assert parsed.error is None
     urls = {feeds.normalize_url(c.url) for c in parsed.candidates}
     assert {feeds.normalize_url(u) for u in good} <= urls
+
+
+words = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="<>&\x00"), max_size=40)
+
+
+@FAST
+@given(
+    st.lists(st.lists(words, min_size=2, max_size=5), min_size=1, max_size=4),
+    st.lists(st.text(max_size=120), max_size=4),
+    st.data(),
+)
+def test_next_js_text_rows_come_out_whole_however_the_stream_is_pushed(
+    fragments: list[list[str]], junk: list[str], data: st.DataObject
+) -> None:
+    """Every text row of a flight stream comes out exactly, multi-byte characters and all,
+    whatever rows of junk sit around it and wherever the stream is cut into pushes; junk
+    scripts never make the reader raise."""
+    import json
+
+    import lxml.html
+
+    from parsers.embedded import fragments as found
+
+    rows = ["".join(f"<p>{w}x</p>" for w in para) for para in fragments]
+    stream = "".join(
+        f'{i:x}:I["{j}"]\n{i + 100:x}:T{len(r.encode("utf-8")):x},{r}'
+        for i, (r, j) in enumerate(zip(rows, [*junk, *[""] * len(rows)], strict=False))
+    )
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=5)))
+    parts = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
+    scripts = "".join(f"<script>self.__next_f.push({json.dumps([1, p])})</script>" for p in parts)
+    scripts += "".join(f"<script>{escape(j)}</script>" for j in junk)
+    tree = lxml.html.fromstring(f"<html><body><div id='app'></div>{scripts}</body></html>")
+    assert found(tree) == rows
