@@ -167,7 +167,7 @@ def pick_dates(
         # A dateline under the headline showing an EARLIER day than the metadata: the
         # metadata carries a re-publication or CMS-migration time, the page the original.
         shown = _date_by_heading(pm.h1_el, now, read)
-        if shown and shown[:10] < pub[:10] and not _swapped_day(shown, pub):
+        if shown and shown[:10] < pub[:10] and _earlier_original(shown, pub):
             # The day the outlet printed is the page's day; when the metadata instant is the
             # same moment seen from UTC, the printed clock gives the outlet's offset.
             pub, prov = _with_offset_from(shown, pub), "text:heading"
@@ -291,6 +291,26 @@ def _swapped_day(shown: str, pub: str) -> bool:
     return m != d and int(d) <= 12 and f"{y}-{d}-{m}" == pub[:10]
 
 
+def _earlier_original(shown: str, pub: str) -> bool:
+    """Whether an earlier day printed by the headline is the original publication rather
+    than another date near it (a programme's air date, a ticker's first entry).
+
+    Yes when it is the metadata's own instant in the outlet's zone, when it is days
+    earlier (a re-publication, a CMS migration), or when it is a day without a clock. Not
+    when it prints a different moment of the day before: the metadata's time is then the
+    publication's, the printed one something else's.
+    """
+    if _swapped_day(shown, pub):
+        return False
+    if _with_offset_from(shown, pub) != shown:
+        return True  # the same instant, written in the outlet's zone
+    first, meta = dates.to_datetime(shown[:10]), dates.to_datetime(pub[:10])
+    if first is None or meta is None:
+        return False
+    # Days earlier, or a day printed without a clock (nothing says it is another moment).
+    return (meta.date() - first.date()).days >= 2 or len(shown) <= 10
+
+
 def _with_offset_from(shown: str, pub: str) -> str:
     """The shown local time with the offset that makes it the metadata's instant.
 
@@ -302,7 +322,8 @@ def _with_offset_from(shown: str, pub: str) -> str:
         return shown
     if len(shown) <= 10:  # a day without a clock: nothing to compare
         return shown
-    delta = local - when.astimezone(UTC).replace(tzinfo=None)
+    # A printed clock has no seconds: compare it with the metadata's minute.
+    delta = local - when.astimezone(UTC).replace(tzinfo=None, second=0, microsecond=0)
     minutes = round(delta.total_seconds() / 60)
     if -12 * 60 <= minutes <= 14 * 60 and minutes % 15 == 0:
         zone = timezone(timedelta(minutes=minutes))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from parsers import dates
 from parsers.extract import MAX_INPUT_BYTES, extract
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -465,6 +466,24 @@ def test_dateline_earlier_than_metadata_wins() -> None:
     head = ld({"@type": "NewsArticle", "datePublished": "2025-05-20T08:00:00Z"})
     art = extract(_dated(head, "12 January 2024"), "https://example.org/port", now=NOW)
     assert art.published_at[:10] == "2024-01-12"
+
+
+def test_another_moment_of_the_day_before_near_the_headline_leaves_the_metadata_time() -> None:
+    """A programme's air time or a ticker's first entry printed by the headline, hours
+    before the metadata's instant and not the same moment: the metadata is the
+    publication, not the printed clock."""
+    head = ld({"@type": "NewsArticle", "datePublished": "2025-04-15T12:36:37.620301+00:00"})
+    art = extract(_dated(head, "April 14, 2025, 17:50"), "https://example.org/port", now=NOW)
+    assert art.published_at is not None
+    assert dates.to_datetime(art.published_at) == dates.to_datetime("2025-04-15T12:36:37+00:00")
+
+
+def test_the_printed_clock_of_the_metadata_instant_gives_the_offset_despite_seconds() -> None:
+    """21:44 printed on 3 May under a headline whose metadata says 00:44:52 UTC on 4 May:
+    the same moment at UTC-03:00 (a printed clock has no seconds)."""
+    head = ld({"@type": "NewsArticle", "datePublished": "2022-05-04T00:44:52+00:00"})
+    art = extract(_dated(head, "May 3, 2022 21:44"), "https://example.org/port", now=NOW)
+    assert art.published_at == "2022-05-03T21:44:52-03:00"
 
 
 def test_later_dateline_is_an_update_and_metadata_stays() -> None:
