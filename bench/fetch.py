@@ -457,16 +457,17 @@ def main(argv: list[str] | None = None) -> int:
             for r in real
             if r.get("bound")
         )
-        text += "".join(
-            f"\n- {r['run']}: the run's own process (fetching, dedup, learning, SQLite; not "
-            f"the extraction workers) used {r['cpu']:.2f} s of CPU. On {cores} cores that "
-            f"work and the ideal's extraction cannot both be done in less than "
-            f"{r['ideal'] + r['cpu'] / cores:.2f} s, "
-            f"{(r['ideal'] + r['cpu'] / cores) / r['ideal']:.2f}× the ideal, before any wait "
-            f"for the first pages"
-            for r in real
-            if r.get("bound") and r.get("cpu") is not None
-        )
+        for r in real:
+            if not r.get("bound") or r.get("cpu") is None:
+                continue
+            floor = r["ideal"] + r["cpu"] / cores
+            text += (
+                f"\n- {r['run']}: the run's own process (fetching, dedup, learning, SQLite; "
+                f"not the extraction workers) used {r['cpu']:.2f} s of CPU. On {cores} cores "
+                f"that work and the ideal's extraction cannot both be done in less than "
+                f"{floor:.2f} s, {floor / r['ideal']:.2f}× the ideal, before any wait for the "
+                f"first pages"
+            )
     startup = shell_startup()
     notes = (
         "\n\nThe fetch layer is the target: within 1.3× of what the per-host limits allow. "
@@ -485,8 +486,8 @@ def main(argv: list[str] | None = None) -> int:
         "one-thread extraction time spread over the cores (the limits dominate). For the real "
         "pages it is measured: the same pages extracted by the run's own worker pool with "
         "nothing else running (after the runs, workers started). The one-thread time "
-        "spread over the cores is a lower bound no run on this machine reaches when extraction dominates: on 2 shared virtual cores two "
-        "extraction processes at once take about 1.3× the CPU of one, and the event loop, the "
+        "spread over the cores is a lower bound no run on this machine reaches when "
+        "extraction dominates: on 2 shared virtual cores two extraction processes at once take about 1.3× the CPU of one, and the event loop, the "
         "store and (for the flow) Prefect's API server need the same "
         "cores. The replica compresses each page once, before the runs, so its CPU is not "
         "counted against the client. A run with nothing new sends one conditional request per "

@@ -99,7 +99,7 @@ def _worker_context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     # Imported, and the extractor run once, in the fork server rather than in each worker
-    # (about a second of CPU to import, and 0.6 s more for the language model).
+    # (about a second of CPU to import, and another for the models loaded on first use).
     ctx.set_forkserver_preload(["flows.stages", "flows.warm_worker"])
     return ctx
 

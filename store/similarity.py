@@ -158,7 +158,8 @@ class TextSig:
         """Every line with tokens: its token count, its shingle count, and all their
         shingles end to end (each line's unique and sorted)."""
         counts = self._tokens_and_lines[1]
-        return _line_kgrams(self._token_hashes, counts[counts > 0], self.params.shingle)
+        ntok = counts[counts > 0]
+        return (ntok, *_line_kgrams(self._token_hashes, ntok, self.params.shingle))
 
     @property
     def paragraphs(self) -> list[tuple[int, np.ndarray]]:
@@ -249,54 +250,46 @@ class TextSig:
         return {k: frozenset(v) for k, v in out.items()}
 
 
-def _line_kgrams(
-    th: np.ndarray, ntok: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _gram_hashes(th: np.ndarray, pos: np.ndarray, k: int) -> np.ndarray:
+    """32-bit hashes of the k-grams of token hashes ``th`` starting at ``pos`` (stored in
+    the index: the one place this formula lives)."""
+    h = np.zeros(pos.size, dtype=np.uint64)
+    for j in range(k):
+        h = h * _MIX + th[pos + j] + np.uint64(j + 1)
+    h ^= h >> np.uint64(29)
+    h *= _FINAL
+    h ^= h >> np.uint64(32)
+    return h & _MASK32
+
+
+def _line_kgrams(th: np.ndarray, ntok: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """What :func:`_kgrams` gives for each line alone (``ntok`` tokens each, ``th`` end to
     end), computed for all lines at once: a text has hundreds of lines, and numpy calls
-    per line cost more than the hashing. Returns (ntok, shingles per line, shingles)."""
+    per line cost more than the hashing. Returns (shingles per line, shingles)."""
     if not ntok.size:
-        return ntok, ntok, np.zeros(0, dtype=np.uint64)
+        return ntok, np.zeros(0, dtype=np.uint64)
     starts = np.cumsum(ntok) - ntok
-    grams, owners = [], []
+    keyed = []
     for kk in range(1, k + 1):
         # Lines of at least k tokens: every window inside the line. Shorter lines (kk
         # tokens): one gram of all of them, as _kgrams takes k = min(k, tokens).
         lines = np.flatnonzero(ntok >= k) if kk == k else np.flatnonzero(ntok == kk)
         if not lines.size:
             continue
-        if kk == k:
-            per = ntok[lines] - k + 1
-            pos = np.repeat(starts[lines] - np.cumsum(per) + per, per) + np.arange(per.sum())
-            owner = np.repeat(lines, per)
-        else:
-            pos, owner = starts[lines], lines
-        h = np.zeros(pos.size, dtype=np.uint64)
-        for j in range(kk):
-            h = h * _MIX + th[pos + j] + np.uint64(j + 1)
-        grams.append(h)
-        owners.append(owner)
-    h = np.concatenate(grams)
-    h ^= h >> np.uint64(29)
-    h *= _FINAL
-    h ^= h >> np.uint64(32)
-    keyed = np.unique((np.concatenate(owners).astype(np.uint64) << _SHIFT32) | (h & _MASK32))
-    sizes = np.bincount((keyed >> _SHIFT32).astype(np.int64), minlength=ntok.size)
-    return ntok, sizes, keyed & _MASK32
+        per = ntok[lines] - kk + 1
+        pos = np.repeat(starts[lines] - np.cumsum(per) + per, per) + np.arange(per.sum())
+        owner = np.repeat(lines, per).astype(np.uint64)
+        keyed.append((owner << _SHIFT32) | _gram_hashes(th, pos, kk))
+    unique = np.unique(np.concatenate(keyed))  # by line, then value; no repeat in a line
+    sizes = np.bincount((unique >> _SHIFT32).astype(np.int64), minlength=ntok.size)
+    return sizes, unique & _MASK32
 
 
 def _kgrams(th: np.ndarray, k: int) -> np.ndarray:
     if th.size == 0:
         return np.zeros(0, dtype=np.uint64)
     k = min(k, th.size)
-    n = th.size - k + 1
-    h = np.zeros(n, dtype=np.uint64)
-    for j in range(k):
-        h = h * _MIX + th[j : j + n] + np.uint64(j + 1)
-    h ^= h >> np.uint64(29)
-    h *= _FINAL
-    h ^= h >> np.uint64(32)
-    return np.unique(h & _MASK32)
+    return np.unique(_gram_hashes(th, np.arange(th.size - k + 1), k))
 
 
 #: A line shorter than this with (almost) nothing in common with the other text is
@@ -313,8 +306,9 @@ def _split_lines(a: TextSig, b: TextSig) -> tuple[np.ndarray, float]:
     keep, total, novel = [], 0, 0
     for n, overlap in zip(ntok.tolist(), _overlaps(a, b.shingles), strict=True):
         total += n
-        chrome = overlap < _UNSHARED and n < CHROME_TOKENS
-        if overlap < _UNSHARED and not chrome and n >= NOVEL_TOKENS:
+        unshared = overlap < _UNSHARED
+        chrome = unshared and n < CHROME_TOKENS
+        if unshared and not chrome and n >= NOVEL_TOKENS:
             novel += n
         keep.append(not chrome)
     core = np.unique(flat[np.repeat(np.array(keep, dtype=bool), sizes)])
