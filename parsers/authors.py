@@ -134,7 +134,7 @@ def _linked_author(tree: HtmlElement) -> str | None:
 
 def _visible_author(tree: HtmlElement) -> str | None:
     """A name in a byline/author element of the page (short, no digits, 1-6 words)."""
-    return _classed_author(tree) or _linked_author(tree)
+    return _classed_author(tree) or _linked_author(tree) or _labelled_author(tree)
 
 
 def _classed_author(tree: HtmlElement) -> str | None:
@@ -188,8 +188,16 @@ def _weak_author(name: str, pm: PageMeta, organisation: bool, url: str | None) -
     return bool(k) and (k in names or any(n in k for n in names if len(n) >= 4))
 
 
-def _metadata_author(pm: PageMeta) -> tuple[str | None, str | None, bool]:
-    """(author, provenance, whether JSON-LD says it is an organisation)."""
+def signs_for_outlet(name: str, pm: PageMeta, url: str | None) -> bool:
+    """The name is the outlet's own (or an account's), not a writer's."""
+    return _weak_author(name, pm, False, url)
+
+
+def _metadata_authors(pm: PageMeta) -> list[tuple[str, str, bool]]:
+    """Every (author, provenance, whether JSON-LD says it is an organisation) the
+    metadata gives, in order of trust: a page may name its outlet first and its writer
+    second (two <meta name="author">)."""
+    out: list[tuple[str, str, bool]] = []
     if pm.article:
         raw = pm.article.get("author") or pm.article.get("creator")
         names = [n for n in (clean_author(x) for x in ld_names(raw)) if n]
@@ -199,34 +207,64 @@ def _metadata_author(pm: PageMeta) -> tuple[str | None, str | None, bool]:
                 isinstance(x, dict) and {"Organization", "NewsMediaOrganization"} & set(ld_types(x))
                 for x in items
             )
-            return ", ".join(names), "json-ld", org
+            out.append((", ".join(names), "json-ld", org))
     for k in _AUTHOR_KEYS:
-        for v in pm.meta.get(k, ()):
+        for v in pm.meta.get(k, ())[:8]:
             a = clean_author(v)
             if a and k in ("citation_author", "dc.creator", "dcterms.creator"):
                 m = _LAST_FIRST_RE.match(a)  # "Roy, Aniruddha": the catalogue order
                 a = f"{m.group(2).strip()} {m.group(1)}" if m else a
             if a:
-                return a, f"meta:{k}", False
+                out.append((a, f"meta:{k}", False))
     md = pm.microdata.get("author")
     if md:
         a = clean_author(md[0])
         if a and len(a) <= 60:
-            return a, "microdata", False
-    return None, None, False
+            out.append((a, "microdata", False))
+    return out
+
+
+#: "Author", "Autorin/Autor", "Автор:" as the label of a value beside it.
+_AUTHOR_LABEL_RE = re.compile(
+    r"^(?:authors?|autor(?:in|en)?(?:\s*/\s*autor(?:in)?)?|auteurs?|autore|autori|"
+    r"автор(?:ы)?|müəllif|yazar|作者|记者|記者|기자)\s*[:：]?$",
+    re.I,
+)
+_X_LABELS = etree.XPath("//strong | //b | //dt | //th")
+
+
+def _labelled_author(tree: HtmlElement) -> str | None:
+    """The value beside an "Author" label (``<li><strong>Author</strong> Jane Roe</li>``,
+    ``<dt>Autor</dt><dd>...``): a page's fact box, read like its date."""
+    for el in _X_LABELS(tree)[:300]:
+        if not _AUTHOR_LABEL_RE.match(norm_ws(el.text_content())):
+            continue
+        nxt = el.getnext()
+        if el.tag in ("dt", "th"):
+            value = nxt.text_content() if nxt is not None else ""
+        else:
+            value = (el.tail or "") + (nxt.text_content() if nxt is not None else "")
+        text = _byline_text(value[:160])
+        if text and _name_like(text) and not _in_comments(el):
+            return text
+    return None
 
 
 def pick_author(
     pm: PageMeta, tree: HtmlElement | None = None, url: str | None = None
-) -> tuple[str | None, str | None]:
-    """The byline: metadata first, unless it names the publisher or an account and the
-    page shows a person's name in its byline."""
-    a, prov, org = _metadata_author(pm)
-    if a and not _weak_author(a, pm, org, url):
-        return a, prov
+) -> tuple[str | None, str | None, bool]:
+    """The byline, its provenance, and whether it is only the outlet or an account
+    (a name written in the body may then replace it).
+
+    Metadata first, unless it names the publisher or an account and the page shows a
+    person's name in its byline."""
+    found = _metadata_authors(pm)
+    for a, prov, org in found:
+        if not _weak_author(a, pm, org, url):
+            return a, prov, False
     shown = _visible_author(tree) if tree is not None else None
     if shown and not _weak_author(shown, pm, False, url):
-        return shown, "byline"
-    if a:
-        return a, prov
-    return (shown, "byline") if shown else (None, None)
+        return shown, "byline", False
+    if found:
+        return found[0][0], found[0][1], True
+    return (shown, "byline", True) if shown else (None, None, True)

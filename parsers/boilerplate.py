@@ -104,3 +104,17 @@ def person_name(line: str) -> str | None:
     """The name when the line looks like a bare person's name (2-4 capitalised words)."""
     m = PERSON_NAME_RE.match(line)
     return m.group("name") if m else None
+
+
+_NAME_JOIN_RE = re.compile(r"\s*(?:/|&|,|\band\b|\bund\b|\bet\b|\bi\b|\bи\b|\bvə\b)\s*")
+
+
+def person_names(line: str) -> list[str] | None:
+    """One to three bare names on a line ("Mara Keller/Tom Baines"), else None."""
+    if len(line) > 80:
+        return None
+    parts = [p for p in _NAME_JOIN_RE.split(line.strip())]
+    if not 1 <= len(parts) <= 3:
+        return None
+    names = [person_name(p) for p in parts]
+    return [n for n in names if n] if all(names) else None

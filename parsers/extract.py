@@ -310,8 +310,10 @@ def _extract(
     # Generic metadata fills whatever the profile did not.
     if not art.title:
         art.set("title", *metadata.pick_title(pm, url))
+    weak_author = False
     if not art.author:
-        art.set("author", *metadata.pick_author(pm, tree, url))
+        name, prov, weak_author = metadata.pick_author(pm, tree, url)
+        art.set("author", name, prov)
     default_offset = (prof.default_offset if prof else None) or offset
     n_elements = html_body.element_count(tree)
     dates_of = partial(
@@ -337,8 +339,19 @@ def _extract(
     if body is None:
         body = html_body.generic_body(tree, pm, url, title=art.title, n_elements=n_elements)
         art.warnings.extend(body.warnings)
-        if body.author and not art.author:
+        if body.author and (weak_author or not art.author):
             art.set("author", body.author, "text:byline")
+        elif body.lead_byline and weak_author and art.author:
+            # The metadata signs with the outlet, the text with its writer's name (a page
+            # without any author metadata is as often a service page whose first line is
+            # a heading: "Key Details").
+            i, line = body.lead_byline
+            names = metadata.clean_author(line)
+            if names and names.endswith(".") and len(names.split()[-1]) > 3:
+                names = names[:-1]  # "Izaskun Lesaka." (an initial keeps its point: "Ana R.")
+            if names and not metadata.signs_for_outlet(names, pm, url):
+                art.set("author", names, "text:lead-byline")
+                body.dropped.append(body.paragraphs.pop(i))
     art.set("text", body.text, body.method or "text")
     if body.paragraphs:
         art.blocks = (

@@ -25,7 +25,7 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
-from parsers import embedded, html_clean
+from parsers import boilerplate, embedded, html_clean
 
 #: class/id of elements that hold an article's text on many CMSs.
 _BODY_CLASS_RE = re.compile(
@@ -56,6 +56,8 @@ class Body:
     warnings: list[str] = field(default_factory=list)
     #: paragraphs the clean-up removed (a paywall notice among them marks a teaser)
     dropped: list[str] = field(default_factory=list)
+    #: (index, names) of a bare name set above the text: the byline, if nothing better says who
+    lead_byline: tuple[int, str] | None = None
 
     @property
     def text(self) -> str:
@@ -236,10 +238,28 @@ def generic_body(
         if sum(len(p) for p in shipped) > max(2 * n, EMBEDDED_BELOW):
             paras, method = shipped, "embedded:next.js"
     cleaned = html_clean.clean_paragraphs(paras, title=title, trim_edges_only=True)
-    return Body(
-        html_clean.dedupe_adjacent(cleaned.paragraphs),
-        method,
-        cleaned.author,
-        warnings,
-        cleaned.dropped,
-    )
+    kept = html_clean.dedupe_adjacent(cleaned.paragraphs)
+    return Body(kept, method, cleaned.author, warnings, cleaned.dropped, _lead_byline(tree, kept))
+
+
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_X_HEADINGS = etree.XPath("//h1 | //h2 | //h3 | //h4 | //h5 | //h6")
+
+
+def _lead_byline(tree: HtmlElement, paras: list[str]) -> tuple[int, str] | None:
+    """A line of one to three bare names among the first lines, above a real paragraph
+    ("Mohloai Mpesi" in bold, then the text): how many outlets sign an article.
+
+    A heading has the same shape ("Key Takeaways", "Brute Force"); the text tells them
+    apart: it writes a heading's words in lower case somewhere, never a person's name."""
+    for i, p in enumerate(paras[:3]):
+        # An all-capitals line is as often a subheading ("IZMIR: FIRE SPREADS") as a name.
+        names = None if p.isupper() else boilerplate.person_names(p)
+        if names and i + 1 < len(paras) and len(paras[i + 1]) >= 80:
+            lower = {w for q in paras if q is not p for w in _WORD_RE.findall(q) if w.islower()}
+            if any(w.lower() in lower for w in _WORD_RE.findall(p)):
+                continue
+            if any(html_clean.norm_ws(h.text_content()) == p for h in _X_HEADINGS(tree)[:200]):
+                continue  # set as a heading (<h2>Key Takeaways</h2>)
+            return i, ", ".join(names)
+    return None

@@ -698,6 +698,71 @@ def test_a_link_to_a_section_named_after_a_role_is_not_a_byline() -> None:
     assert art.author != "Reporter"
 
 
+def test_second_author_meta_names_the_writer_when_the_first_names_the_outlet() -> None:
+    """Two <meta name="author">: the outlet's name first, the reporter's second."""
+    head = (
+        "<meta property='og:site_name' content='Harbour Times'>"
+        "<meta name='author' content='Harbour Times'>"
+        "<meta name='author' content='Mara Keller'>"
+    )
+    art = extract(page(head=head), "https://www.harbourtimes.example/a", now=NOW)
+    assert art.author == "Mara Keller"
+
+
+def test_author_given_as_a_labelled_value_beside_the_article() -> None:
+    """The outlet signs the metadata; the page lists "Author" and the writer's name as a
+    label and its value, as it lists the date."""
+    head = "<meta name='author' content='Harbour Times (www.harbourtimes.example)'>"
+    facts = (
+        "<ul class='smallList'><li><strong>Date</strong> 28.04.2023</li>"
+        "<li><strong>Author</strong> Roman Keller</li>"
+        "<li><strong>Topics</strong> <a href='/t/ports'>Ports</a></li></ul>"
+    )
+    art = extract(page(head=head, body_extra=facts), "https://www.harbourtimes.example/a", now=NOW)
+    assert art.author == "Roman Keller"
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("Mara Keller", "Mara Keller"),
+        ("Mara Keller/Tom Baines", "Mara Keller, Tom Baines"),
+    ],
+)
+def test_writer_named_on_the_body_first_line_when_metadata_names_the_outlet(
+    line: str, names: str
+) -> None:
+    """A bare name set above the first paragraph is the byline when the metadata signs
+    the page with the outlet: it becomes the author and leaves the body."""
+    head = (
+        "<meta property='og:site_name' content='Harbour Times'>"
+        "<meta name='author' content='Harbour Times'>"
+    )
+    art = extract(page(head=head, paras=[line, *PARAS]), "https://www.harbourtimes.example/a")
+    assert art.author == names
+    assert line not in art.text
+    assert art.text.startswith(PARAS[0])
+
+
+@pytest.mark.parametrize(
+    ("meta", "line"),
+    [
+        ("Mara Keller", "Tom Baines"),  # the metadata names a person
+        ("Harbour Times", "PORT LOUIS HARBOUR"),  # capitals: a subheading as often as a name
+        ("Harbour Times", "Par Harbour Times"),  # the outlet again
+        ("", "Key Details"),  # no author metadata: as often a service page's heading
+        ("Harbour Times", "New Terminal"),  # a heading: the text writes "new terminal"
+        ("Harbour Times", "<h2>Key Takeaways</h2>"),  # set as a heading
+    ],
+)
+def test_a_short_first_line_is_not_always_a_byline(meta: str, line: str) -> None:
+    head = f"<meta property='og:site_name' content='Harbour Times'><meta name='author' content='{meta}'>"
+    html = page(head=head, paras=[line, *PARAS]).replace("<p><h2>", "<h2>")
+    art = extract(html.replace("</h2></p>", "</h2>"), "https://www.harbourtimes.example/a")
+    assert art.author == (meta or None)
+    assert art.text.startswith(line.removeprefix("<h2>").removesuffix("</h2>"))
+
+
 def _client_rendered(script: str) -> str:
     """A page whose visible body is an empty shell filled by its scripts."""
     return (

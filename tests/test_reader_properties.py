@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from flows.discovery import candidate_key
@@ -170,3 +170,23 @@ def test_next_js_text_rows_come_out_whole_however_the_stream_is_pushed(
     scripts += "".join(f"<script>{escape(j)}</script>" for j in junk)
     tree = lxml.html.fromstring(f"<html><body><div id='app'></div>{scripts}</body></html>")
     assert found(tree) == rows
+
+
+@given(
+    st.lists(
+        st.text(alphabet="AaBbĞğÖöЖж /&,.'-", min_size=1, max_size=14), min_size=1, max_size=4
+    ).map(" ".join)
+)
+@example("Mara Keller/Tom Baines & Öz Ağa")
+def test_names_read_from_a_line_are_written_in_it(line: str) -> None:
+    """A byline line gives back only names it writes, at most three, each two to four
+    capitalised words, and nothing from a line longer than a byline."""
+    from parsers.boilerplate import person_names
+
+    names = person_names(line)
+    if names is None:
+        return
+    assert len(line) <= 80 and 1 <= len(names) <= 3
+    for name in names:
+        assert name in line
+        assert 2 <= len(name.split()) <= 4 and all(w[0].isupper() for w in name.split())
