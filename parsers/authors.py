@@ -14,7 +14,7 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
-from parsers.html_clean import norm_ws
+from parsers.html_clean import head_text, norm_ws
 from parsers.page_meta import (
     PageMeta,
     host_label,
@@ -237,13 +237,14 @@ def _labelled_author(tree: HtmlElement) -> str | None:
     """The value beside an "Author" label (``<li><strong>Author</strong> Jane Roe</li>``,
     ``<dt>Autor</dt><dd>...``): a page's fact box, read like its date."""
     for el in _X_LABELS(tree)[:300]:
-        if not _AUTHOR_LABEL_RE.match(norm_ws(el.text_content())):
+        # A label is a word or two: its first pieces of text say it (a <b> wrapping half
+        # the page is not read whole, three hundred times).
+        if not _AUTHOR_LABEL_RE.match(norm_ws(head_text(el, 40))):
             continue
         nxt = el.getnext()
-        if el.tag in ("dt", "th"):
-            value = nxt.text_content() if nxt is not None else ""
-        else:
-            value = (el.tail or "") + (nxt.text_content() if nxt is not None else "")
+        value = head_text(nxt, 160) if nxt is not None else ""
+        if el.tag not in ("dt", "th"):
+            value = (el.tail or "") + value
         text = _byline_text(value[:160])
         if text and _name_like(text) and not _in_comments(el):
             return text

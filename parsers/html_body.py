@@ -246,6 +246,11 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 _X_HEADINGS = etree.XPath("//h1 | //h2 | //h3 | //h4 | //h5 | //h6")
 
 
+def _heading_says(h: HtmlElement, line: str) -> bool:
+    """Whether a heading reads ``line``, reading no more of it than ``line`` is long."""
+    return html_clean.norm_ws(html_clean.head_text(h, 2 * len(line) + 40)) == line
+
+
 def _lead_byline(tree: HtmlElement, paras: list[str]) -> tuple[int, str] | None:
     """A line of one to three bare names among the first lines, above a real paragraph
     ("Mohloai Mpesi" in bold, then the text): how many outlets sign an article.
@@ -259,7 +264,7 @@ def _lead_byline(tree: HtmlElement, paras: list[str]) -> tuple[int, str] | None:
             lower = {w for q in paras if q is not p for w in _WORD_RE.findall(q) if w.islower()}
             if any(w.lower() in lower for w in _WORD_RE.findall(p)):
                 continue
-            if any(html_clean.norm_ws(h.text_content()) == p for h in _X_HEADINGS(tree)[:200]):
+            if any(_heading_says(h, p) for h in _X_HEADINGS(tree)[:200]):
                 continue  # set as a heading (<h2>Key Takeaways</h2>)
             return i, ", ".join(names)
     return None

@@ -75,6 +75,18 @@ _EXTRA_LINE_PATTERNS = [
 _EXTRA_LINE_RE = re.compile("|".join(f"(?:{p})" for p in _EXTRA_LINE_PATTERNS), re.I)
 
 
+def head_text(el: HtmlElement, limit: int) -> str:
+    """The first ``limit`` characters of an element's text, read piece by piece: a short
+    label or heading is checked without reading a huge element whole."""
+    out, n = [], 0
+    for piece in el.itertext():
+        out.append(piece)
+        n += len(piece)
+        if n >= limit:
+            break
+    return "".join(out)[:limit]
+
+
 def norm_ws(s: str | None) -> str:
     return _WS_RE.sub(" ", s or "").strip()
 
