@@ -188,9 +188,13 @@ def _weak_author(name: str, pm: PageMeta, organisation: bool, url: str | None) -
     return bool(k) and (k in names or any(n in k for n in names if len(n) >= 4))
 
 
-def signs_for_outlet(name: str, pm: PageMeta, url: str | None) -> bool:
-    """The name is the outlet's own (or an account's), not a writer's."""
-    return _weak_author(name, pm, False, url)
+def lead_byline_author(line: str, pm: PageMeta, url: str | None) -> str | None:
+    """The writer named by a bare name line above the text, unless the line only names the
+    outlet again ("Par Les Echos")."""
+    names = clean_author(line)
+    if names and names.endswith(".") and len(names.split()[-1]) > 3:
+        names = names[:-1]  # "Izaskun Lesaka." (an initial keeps its point: "Ana R.")
+    return names if names and not _weak_author(names, pm, False, url) else None
 
 
 def _metadata_authors(pm: PageMeta) -> list[tuple[str, str, bool]]:

@@ -113,8 +113,8 @@ def person_names(line: str) -> list[str] | None:
     """One to three bare names on a line ("Mara Keller/Tom Baines"), else None."""
     if len(line) > 80:
         return None
-    parts = [p for p in _NAME_JOIN_RE.split(line.strip())]
-    if not 1 <= len(parts) <= 3:
+    parts = _NAME_JOIN_RE.split(line.strip())
+    if len(parts) > 3:
         return None
-    names = [person_name(p) for p in parts]
-    return [n for n in names if n] if all(names) else None
+    names = [n for n in map(person_name, parts) if n]
+    return names if len(names) == len(parts) else None

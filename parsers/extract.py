@@ -346,10 +346,8 @@ def _extract(
             # without any author metadata is as often a service page whose first line is
             # a heading: "Key Details").
             i, line = body.lead_byline
-            names = metadata.clean_author(line)
-            if names and names.endswith(".") and len(names.split()[-1]) > 3:
-                names = names[:-1]  # "Izaskun Lesaka." (an initial keeps its point: "Ana R.")
-            if names and not metadata.signs_for_outlet(names, pm, url):
+            names = metadata.lead_byline_author(line, pm, url)
+            if names:
                 art.set("author", names, "text:lead-byline")
                 body.dropped.append(body.paragraphs.pop(i))
     art.set("text", body.text, body.method or "text")

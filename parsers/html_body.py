@@ -257,12 +257,15 @@ def _lead_byline(tree: HtmlElement, paras: list[str]) -> tuple[int, str] | None:
 
     A heading has the same shape ("Key Takeaways", "Brute Force"); the text tells them
     apart: it writes a heading's words in lower case somewhere, never a person's name."""
+    lower: set[str] | None = None  # words the text writes in lower case, read once
     for i, p in enumerate(paras[:3]):
         # An all-capitals line is as often a subheading ("IZMIR: FIRE SPREADS") as a name.
         names = None if p.isupper() else boilerplate.person_names(p)
         if names and i + 1 < len(paras) and len(paras[i + 1]) >= 80:
-            lower = {w for q in paras if q is not p for w in _WORD_RE.findall(q) if w.islower()}
-            if any(w.lower() in lower for w in _WORD_RE.findall(p)):
+            if lower is None:
+                lower = {w for q in paras for w in _WORD_RE.findall(q) if w.islower()}
+            # The names' words only: a joiner ("and", "und") is lower case anywhere.
+            if any(w.lower() in lower for w in _WORD_RE.findall(" ".join(names))):
                 continue
             if any(_heading_says(h, p) for h in _X_HEADINGS(tree)[:200]):
                 continue  # set as a heading (<h2>Key Takeaways</h2>)

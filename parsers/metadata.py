@@ -13,7 +13,7 @@ import html
 import re
 from urllib.parse import urljoin
 
-from parsers.authors import clean_author, pick_author, signs_for_outlet
+from parsers.authors import clean_author, lead_byline_author, pick_author
 from parsers.html_clean import norm_ws
 from parsers.page_dates import pick_dates
 from parsers.page_meta import ARTICLE_TYPES, PageMeta, collect, language_hint, ld_str
@@ -29,7 +29,7 @@ __all__ = [
     "meta_title",
     "names_page",
     "pick_author",
-    "signs_for_outlet",
+    "lead_byline_author",
     "pick_dates",
     "pick_section",
     "pick_tags",

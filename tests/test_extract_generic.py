@@ -727,6 +727,7 @@ def test_author_given_as_a_labelled_value_beside_the_article() -> None:
     [
         ("Mara Keller", "Mara Keller"),
         ("Mara Keller/Tom Baines", "Mara Keller, Tom Baines"),
+        ("Mara Keller and Tom Baines", "Mara Keller, Tom Baines"),
     ],
 )
 def test_writer_named_on_the_body_first_line_when_metadata_names_the_outlet(
