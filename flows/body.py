@@ -34,6 +34,16 @@ class Body:
     data: bytes = b""
     error: str | None = None
     message: str = ""
+    #: the bytes as sent, when a content-coding was decoded whole without error and they
+    #: are smaller than ``data``: the raw archive keeps them instead of compressing again
+    wire: bytes | None = None
+    #: the content-coding of ``wire`` ("gzip", "br", "gzip, br"...), "" when sent as is
+    coding: str = ""
+
+
+#: raw bytes may run this far ahead of the decoded ones (a first chunk, a header) and
+#: still be kept for the archive
+_KEEP_SLACK = 64 * 1024
 
 
 def wire_limit(limit: int) -> int:
@@ -62,10 +72,18 @@ async def read_body(resp: httpx.Response, limit: int, truncate_ok: bool) -> Body
     result = Body()
     body = bytearray()
     wire = 0
+    # The raw bytes are kept while they stay smaller than what they decode to (honest
+    # compression); padding that decodes to little is not worth keeping twice.
+    sent: list[bytes] | None = [] if decoder.codings else None
+    whole = False
     try:
         async for raw in resp.aiter_raw():
             wire += len(raw)
             body += decoder.feed(raw)
+            if sent is not None:
+                sent.append(raw)
+                if wire > len(body) + _KEEP_SLACK:
+                    sent = None
             if wire > max_wire:
                 if not truncate_ok:
                     result.error = FetchError.TOO_LARGE
@@ -76,6 +94,7 @@ async def read_body(resp: httpx.Response, limit: int, truncate_ok: bool) -> Body
                 break
         else:
             body += decoder.finish()
+            whole = True
     except DecodedTooLarge as exc:
         body += exc.partial
         if not truncate_ok:
@@ -91,4 +110,6 @@ async def read_body(resp: httpx.Response, limit: int, truncate_ok: bool) -> Body
     except DecodeError as exc:
         return Body(error=FetchError.DECODING, message=f"cannot decode the response body ({exc})")
     result.data = bytes(body)
+    if whole and sent is not None and wire < len(body):
+        result.wire, result.coding = b"".join(sent), coded
     return result

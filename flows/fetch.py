@@ -161,6 +161,10 @@ class FetchResult:
     #: this response proved the host's validators wrong (conditional GET now off for it)
     validators_wrong: bool = False
     fetched_at: str = ""
+    #: the body as the server sent it, when that is a content-coding smaller than
+    #: ``body`` (flows.body.Body.wire): what the raw archive keeps
+    wire_body: bytes | None = None
+    wire_coding: str = ""
 
     @property
     def ok(self) -> bool:
@@ -466,7 +470,7 @@ class Fetcher:
                 seen.add(nxt)
                 result.redirects.append(nxt)
                 result.final_url = current = nxt
-                result.body = b""
+                result.body, result.wire_body = b"", None
                 continue
             return self._finish(result, validators)
         return _fail(
@@ -605,6 +609,7 @@ class Fetcher:
         record = RequestRecord(time.time(), url, None, bool(headers), None)
         self.log.append(record)
         result.status, result.headers, result.body = None, {}, b""
+        result.wire_body, result.wire_coding = None, ""
 
         async def trace(event: str, info: dict[str, Any]) -> None:
             if event.endswith("send_request_headers.started"):
@@ -627,6 +632,7 @@ class Fetcher:
                     elif resp.status_code not in REDIRECT_CODES and resp.status_code != 304:
                         body = await read_body(resp, limit, truncate_ok)
                         result.body = body.data
+                        result.wire_body, result.wire_coding = body.wire, body.coding
                         if body.error:
                             result.error, result.message = body.error, body.message
         except AddressRefused as exc:
@@ -637,7 +643,7 @@ class Fetcher:
             if by_deadline:
                 result.error = FetchError.DEADLINE
                 result.message = "run time limit reached while fetching: cut off"
-                result.body = b""
+                result.body, result.wire_body = b"", None
             else:
                 result.error = FetchError.TIMEOUT
                 result.message = f"no complete response within {p.total_timeout:g} s"
@@ -670,5 +676,5 @@ class Fetcher:
 
 def _fail(result: FetchResult, error: str, message: str) -> FetchResult:
     result.error, result.message = error, message
-    result.body = b""
+    result.body, result.wire_body = b"", None
     return result

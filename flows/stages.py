@@ -90,6 +90,8 @@ async def fetch_batch(
                             "status": res.status,
                             "headers": res.headers,
                             "body": res.body,
+                            "wire_body": res.wire_body,
+                            "wire_coding": res.wire_coding,
                             "body_hash": res.body_hash,
                             "fetched_at": res.fetched_at,
                             "run_id": ctx.run_id,

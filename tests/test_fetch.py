@@ -6,6 +6,7 @@ Every politeness rule is checked from the server's side: what it was asked, and 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -294,3 +295,23 @@ def test_parse_retry_after_http_date():
     assert parse_retry_after(later, now=now.timestamp()) == pytest.approx(90.0)
     earlier = format_datetime(now - timedelta(seconds=90), usegmt=True)
     assert parse_retry_after(earlier, now=now.timestamp()) == 0.0
+
+
+def test_compressed_bodies_keep_the_bytes_sent_for_the_archive(replica):
+    """The archive keeps a compressed response as the server sent it: the bytes decode,
+    with the fetcher's own decoder, to exactly the body the run parsed."""
+    from parsers.compression import decode_bounded
+
+    urls = [
+        replica.url("trend-en", "/feeds/index.rss"),  # br
+        replica.url("trend-en", "/sitemaps/news.xml"),  # zstd
+        replica.url("trend-en", "/azerbaijan/politics/4100001.html"),  # gzip
+        replica.url("trend-en", "/robots.txt"),  # sent as is
+    ]
+    results, _ = fetch_all(policy(), urls)
+    assert [r.wire_coding for r in results] == ["br", "zstd", "gzip", ""]
+    for r in results[:3]:
+        assert r.wire_body and len(r.wire_body) < len(r.body)
+        assert decode_bounded(r.wire_body, r.wire_coding, len(r.body)) == r.body
+    assert gzip.decompress(results[2].wire_body) == results[2].body
+    assert results[3].wire_body is None and results[3].body

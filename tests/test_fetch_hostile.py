@@ -481,3 +481,19 @@ def test_decode_bounded_on_damaged_data_raises_only_its_own_errors(payload, chai
             decode_bounded(candidate, header, 10_000)
         except DecodeError:
             pass
+
+
+def test_only_honestly_compressed_bytes_are_kept_for_the_archive(server):
+    """Bytes on the wire are kept beside the page only while smaller than what they
+    decode to: padding (empty deflate blocks) or a cut-off body is not kept twice."""
+    page = b"<html>" + b"news " * 20_000 + b"</html>"
+    server.routes["/page"] = Route(gzip.compress(page), {"Content-Encoding": "gzip"})
+    padding = b"\x00\x00\x00\xff\xff" * 100_000
+    deflate = zlib.compressobj(wbits=-15)
+    padded = padding + deflate.compress(b"<p>short</p>") + deflate.flush()
+    server.routes["/padded"] = Route(padded, {"Content-Encoding": "deflate"})
+    (good, bad), _ = fetch(policy(), [server.url("/page"), server.url("/padded")])
+    assert good.ok and good.wire_body == gzip.compress(page) and good.wire_coding == "gzip"
+    assert bad.ok and bad.body == b"<p>short</p>" and bad.wire_body is None
+    (cut,), _ = fetch(policy(max_response_bytes=len(page) // 2), [server.url("/page")])
+    assert cut.error == "too_large" and cut.wire_body is None

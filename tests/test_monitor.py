@@ -414,6 +414,51 @@ def test_raw_archive_round_trip(tmp_path):
     assert page.body == body and page.headers == {"content-type": "text/html"}
 
 
+def test_raw_archive_keeps_a_compressed_response_as_sent(tmp_path):
+    """A page the server sent compressed is archived in those bytes (no second
+    compression), and reads back as the decoded page; bytes that are no smaller than
+    the page are compressed as before."""
+    import gzip
+
+    db = store.open_db(tmp_path / "x.db")
+    page = "<html><body><p>Bakı, Azərbaycan</p></body></html>".encode() * 50
+    sent = gzip.compress(page)
+    base = {"source": "A", "status": 200, "headers": {"content-encoding": "gzip"}, "body": page}
+    fetchstate.archive_pages(
+        db,
+        [
+            {**base, "url": "https://a.example/1", "wire_body": sent, "wire_coding": "gzip"},
+            {**base, "url": "https://a.example/2", "wire_body": page + b"..", "wire_coding": "br"},
+        ],
+    )
+    rows = list(db.query("SELECT url, size, body, codec FROM raw_pages ORDER BY id"))
+    assert (rows[0]["codec"], rows[0]["body"], rows[0]["size"]) == ("http:gzip", sent, len(page))
+    assert rows[1]["codec"] == "zstd"
+    assert [p.body for p in fetchstate.iter_raw_pages(db, source="A")] == [page, page]
+
+
+def test_a_run_archives_the_pages_as_the_server_sent_them(replica, replica_config, tmp_path):
+    """Every archived article decodes to the very body the run parsed (its hash is the
+    one kept for revalidation), and a gzip page is kept in the server's own bytes."""
+    import gzip
+    import hashlib
+
+    from flows.run import run_monitor as run_without_prefect
+
+    cfg = replica_config(sources=["Trend"])
+    result = asyncio.run(run_without_prefect(config=str(cfg)))
+    assert result["new"] > 0
+    db = _db(cfg)
+    hashes = {r["url"]: r["body_hash"] for r in db.query("SELECT url, body_hash FROM fetch_state")}
+    rows = {r["url"]: r for r in db.query("SELECT url, body, codec FROM raw_pages")}
+    articles = [u for u in rows if u.endswith(".html")]
+    assert articles and {rows[u]["codec"] for u in articles} == {"http:gzip"}
+    for u in articles:
+        assert hashlib.sha256(gzip.decompress(rows[u]["body"])).hexdigest() == hashes[u]
+    for page in fetchstate.iter_raw_pages(db, source="Trend"):
+        assert hashlib.sha256(page.body).hexdigest() == hashes[page.url]
+
+
 def test_discovery_through_robots_sitemap_index_skips_old_children(replica, tmp_path):
     """robots.txt -> sitemap index -> the recent news sitemap (the year-old archive is skipped)."""
     from flows.config import parse_config
