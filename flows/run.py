@@ -34,7 +34,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -363,7 +363,7 @@ async def _fetch_pending(
         for start in range(0, len(items), size):
             batch = items[start : start + size]
             _progress(report, "fetch")
-            parts = [batch[i : i + chunk] for i in range(0, len(batch), chunk)]
+            parts = _parts(batch, chunk, ramp=start == 0)
             parsing = [
                 t
                 for t in await asyncio.gather(
@@ -386,6 +386,23 @@ async def _fetch_pending(
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
+
+
+T = TypeVar("T")
+
+
+def _parts(batch: list[T], chunk: int, *, ramp: bool) -> list[list[T]]:
+    """``batch`` in chunks of ``chunk``; with ``ramp`` (a run's first batch of a source)
+    the first chunks are smaller (2, 4, ...), so that the workers get their first pages
+    after two fetches rather than ``chunk``, instead of idling while the run starts."""
+    parts: list[list[T]] = []
+    size = min(2, chunk) if ramp else chunk
+    i = 0
+    while i < len(batch):
+        parts.append(batch[i : i + size])
+        i += size
+        size = min(chunk, size * 2)
+    return parts
 
 
 async def _fetch_then_parse(
