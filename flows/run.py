@@ -393,7 +393,7 @@ T = TypeVar("T")
 
 def _parts(batch: list[T], chunk: int, *, ramp: bool) -> list[list[T]]:
     """``batch`` in chunks of ``chunk``; with ``ramp`` (a run's first batch of a source)
-    the first chunks are smaller (2, 4, ...), so that the workers get their first pages
+    the first chunks are smaller (2, 4, 8), so that the workers get their first pages
     after two fetches rather than ``chunk``, instead of idling while the run starts."""
     parts: list[list[T]] = []
     size = min(2, chunk) if ramp else chunk

@@ -518,3 +518,16 @@ def test_extraction_workers_start_with_the_extractor_loaded():
         loaded, pid = pool.submit(eval, probe).result(timeout=120)
         seen[pid] = loaded
     assert seen and all(seen.values()), seen
+
+
+def test_a_first_batch_reaches_the_extraction_workers_after_two_pages():
+    """A run's first batch of a source is cut into growing chunks, so parsing starts
+    after two pages are in; later batches keep the full chunk, and nothing is lost."""
+    from flows.run import _parts
+
+    batch = list(range(50))
+    first = _parts(batch, 10, ramp=True)
+    assert [len(p) for p in first] == [2, 4, 8, 10, 10, 10, 6]
+    assert [len(p) for p in _parts(batch, 10, ramp=False)] == [10] * 5
+    assert [x for p in first for x in p] == batch
+    assert _parts([], 10, ramp=True) == [] and _parts([7], 10, ramp=True) == [[7]]
