@@ -63,9 +63,7 @@ GRAPH = {
 
 
 def test_the_rules_see_the_whole_product():
-    assert {"parsers.extract", "store.append", "flows.run", "deployments.entrypoints"} <= set(
-        GRAPH
-    )
+    assert {"parsers.extract", "store.append", "flows.run", "deployments.entrypoints"} <= set(GRAPH)
     assert "store.dedup" in GRAPH["store.append"]  # a real edge is seen
 
 
