@@ -136,6 +136,7 @@ def stack(prefect_server, tmp_path_factory):
             "render": deploy_env(config),
             "deploy_output": deployed.stdout,
             "worker_log": tmp / "worker.log",
+            "replica": replica,
         }
     finally:
         if worker is not None:
@@ -217,8 +218,15 @@ def test_overlapping_runs_the_second_is_cancelled(stack):
         second = await client.create_flow_run_from_deployment(deployment.id, parameters=params)
         return first.id, second.id
 
-    ids = call(two)
-    runs = [_wait_terminal(str(i)) for i in ids]
+    # The second run is cancelled only if the first still holds the deployment's slot
+    # when the worker starts it: slower answers keep the first run going for seconds
+    # (both once completed on a loaded machine, the first done before the second began).
+    stack["replica"].latency = 0.3
+    try:
+        ids = call(two)
+        runs = [_wait_terminal(str(i)) for i in ids]
+    finally:
+        stack["replica"].latency = 0.0
     states = sorted(r.state.type.value for r in runs)
     assert states == ["CANCELLED", "COMPLETED"], [
         (r.state.type.value, r.state.message) for r in runs
