@@ -363,7 +363,8 @@ async def _fetch_pending(
         for start in range(0, len(items), size):
             batch = items[start : start + size]
             _progress(report, "fetch")
-            parts = _parts(batch, chunk, ramp=start == 0)
+            # The Prefect flow parses whole batches (a chunk costs it two task runs).
+            parts = _parts(batch, chunk, ramp=start == 0 and stages.parse_chunk is not None)
             parsing = [
                 t
                 for t in await asyncio.gather(
