@@ -97,6 +97,9 @@ async def fetch_batch(
                             "run_id": ctx.run_id,
                         }
                     )
+                # Only the archive wants the bytes as sent: the page goes to the extraction
+                # workers (and back) without them.
+                res.wire_body = None
                 continue
             if res.ok:
                 settled.append((item.key, "skipped", f"not HTML ({res.content_type})"))
